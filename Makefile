@@ -1,0 +1,22 @@
+# Two commands do all set-up: `make run` replays samples/ into out/, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m pipelines.ingest
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,199 @@
+"""The one mechanism every stage shares: run a pure function, count, dead-letter.
+
+A stage is a pure function ``fn(element) -> result`` (or a batch function
+``fn(list) -> list``) wrapped by :class:`StageDoFn` / :class:`BatchStageDoFn`.
+Each element ends as exactly one main output or exactly one dead letter on the
+``DEAD_LETTER`` tagged output; nothing is logged and dropped.
+
+Pure functions signal bad input by raising :class:`StageError` with a short
+machine-readable ``reason`` and a readable message. Any other exception is a
+bug, but one record still must not crash the run: it is dead-lettered with
+reason ``internal_error`` and the exception type and message.
+
+Metrics (namespace = stage name): ``records_in``, ``records_out``,
+``dead_letters``, ``dead_letter.<reason>`` counters and a ``latency_us``
+distribution (processing time per element, microseconds).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
+
+import apache_beam as beam
+import orjson
+from apache_beam import pvalue
+from apache_beam.metrics import Metrics
+
+from schemas.records import Article, DeadLetter, Origin, RawArticle, RawRecord
+
+DEAD_LETTER = "dead_letter"
+MAIN = "main"
+
+
+class StageError(Exception):
+    """Bad input: the element goes to the dead letters with ``reason`` and the message."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def dead_letter_for(stage: str, element: Any, error: BaseException) -> DeadLetter:
+    """A dead letter for ``element`` that failed in ``stage`` with ``error``."""
+    if isinstance(error, StageError):
+        reason, message = error.reason, error.message
+    else:
+        reason, message = "internal_error", f"{type(error).__name__}: {error}"[:2000]
+    if isinstance(element, RawRecord):
+        return DeadLetter.for_payload(
+            stage, reason, message, element.origin, element.data,
+            record_id=element.key, true_size=element.true_size, true_sha256=element.sha256,
+        )
+    if isinstance(element, Article):
+        element = element.raw
+    if isinstance(element, RawArticle):
+        payload = orjson.dumps(element.to_dict())
+        return DeadLetter.for_payload(stage, reason, message, element.origin, payload, record_id=element.id)
+    origin = getattr(element, "origin", None) or Origin()
+    return DeadLetter.for_payload(stage, reason, message, origin, repr(element)[:4096])
+
+
+class _StageMetrics:
+    def __init__(self, stage: str):
+        self.stage = stage
+        self.records_in = Metrics.counter(stage, "records_in")
+        self.records_out = Metrics.counter(stage, "records_out")
+        self.dead_letters = Metrics.counter(stage, "dead_letters")
+        self.latency_us = Metrics.distribution(stage, "latency_us")
+        self._by_reason: dict[str, Any] = {}
+
+    def dead_letter(self, reason: str) -> None:
+        self.dead_letters.inc()
+        counter = self._by_reason.get(reason)
+        if counter is None:
+            counter = self._by_reason[reason] = Metrics.counter(self.stage, f"dead_letter.{reason}")
+        counter.inc()
+
+
+class StageDoFn(beam.DoFn):
+    """Applies ``fn`` to each element; results to the main output, failures to dead letters.
+
+    ``fn`` may return one result, ``None`` for nothing (only for a reader-like stage
+    that legitimately consumes an element), or raise.  ``setup_fn`` (optional)
+    builds heavy state once per worker and is passed as ``fn(element, state)``.
+    """
+
+    def __init__(
+        self,
+        stage: str,
+        fn: Callable[..., Any],
+        setup_fn: Optional[Callable[[], Any]] = None,
+    ):
+        self.stage = stage
+        self.fn = fn
+        self.setup_fn = setup_fn
+        self._state: Any = None
+        self._metrics: Optional[_StageMetrics] = None
+
+    def setup(self) -> None:
+        self._metrics = _StageMetrics(self.stage)
+        if self.setup_fn is not None:
+            self._state = self.setup_fn()
+
+    def process(self, element: Any) -> Iterable[Any]:
+        metrics = self._metrics
+        metrics.records_in.inc()
+        started = time.perf_counter()
+        try:
+            result = self.fn(element, self._state) if self.setup_fn is not None else self.fn(element)
+        except Exception as error:  # routed to the dead letters, never swallowed
+            metrics.dead_letter(getattr(error, "reason", "internal_error"))
+            yield pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for(self.stage, element, error))
+            return
+        finally:
+            metrics.latency_us.update(int((time.perf_counter() - started) * 1e6))
+        metrics.records_out.inc()
+        yield result
+
+
+class BatchStageDoFn(beam.DoFn):
+    """Like :class:`StageDoFn` for a batch function over lists (for model calls).
+
+    ``batch_fn(elements, state) -> list`` returns one entry per element: a
+    result, or an exception instance for an element that failed. If the whole
+    batch call raises, each element is retried alone so one bad record does not
+    dead-letter its neighbours.
+    """
+
+    def __init__(
+        self,
+        stage: str,
+        batch_fn: Callable[[Sequence[Any], Any], list[Union[Any, BaseException]]],
+        setup_fn: Optional[Callable[[], Any]] = None,
+    ):
+        self.stage = stage
+        self.batch_fn = batch_fn
+        self.setup_fn = setup_fn
+        self._state: Any = None
+        self._metrics: Optional[_StageMetrics] = None
+
+    def setup(self) -> None:
+        self._metrics = _StageMetrics(self.stage)
+        if self.setup_fn is not None:
+            self._state = self.setup_fn()
+
+    def _run(self, elements: Sequence[Any]) -> list[Any]:
+        try:
+            results = self.batch_fn(elements, self._state)
+            if len(results) != len(elements):
+                raise RuntimeError(f"{self.stage}: batch returned {len(results)} results for {len(elements)} inputs")
+            return results
+        except Exception as error:  # fall back to one at a time, keep the error per element
+            if len(elements) == 1:
+                return [error]
+            return [self._run([e])[0] for e in elements]
+
+    def process(self, batch: Sequence[Any]) -> Iterable[Any]:
+        metrics = self._metrics
+        metrics.records_in.inc(len(batch))
+        started = time.perf_counter()
+        results = self._run(batch)
+        per_element_us = int((time.perf_counter() - started) * 1e6 / max(1, len(batch)))
+        for element, result in zip(batch, results):
+            metrics.latency_us.update(per_element_us)
+            if isinstance(result, BaseException):
+                metrics.dead_letter(getattr(result, "reason", "internal_error"))
+                yield pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for(self.stage, element, result))
+            else:
+                metrics.records_out.inc()
+                yield result
+
+
+def apply_stage(pcoll: beam.PCollection, label: str, dofn: beam.DoFn) -> pvalue.DoOutputsTuple:
+    """Apply a stage DoFn; returns outputs with ``.main`` and ``.dead_letter``."""
+    return pcoll | label >> beam.ParDo(dofn).with_outputs(DEAD_LETTER, main=MAIN)
+
+
+def apply_batch_stage(
+    pcoll: beam.PCollection, label: str, dofn: BatchStageDoFn, max_batch_size: int = 64
+) -> pvalue.DoOutputsTuple:
+    """Batch elements (within a bundle) and apply a :class:`BatchStageDoFn`."""
+    batches = pcoll | f"{label}Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=max_batch_size)
+    return apply_stage(batches, label, dofn)
+
+
+def map_results(batch_fn: Callable[[Any, Any], Any]) -> Callable[[Sequence[Any], Any], list[Any]]:
+    """Turn a per-element ``fn(element, state)`` into a batch function catching per element."""
+
+    def run(elements: Sequence[Any], state: Any) -> list[Any]:
+        out: list[Any] = []
+        for element in elements:
+            try:
+                out.append(batch_fn(element, state))
+            except Exception as error:  # kept as that element's result, dead-lettered by the DoFn
+                out.append(error)
+        return out
+
+    return run
