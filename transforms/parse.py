@@ -1,0 +1,226 @@
+"""Parse stage: undecoded input -> ``Article`` with raw body text, title and dateline.
+
+``decode_record`` turns a ``RawRecord`` (file bytes, JSONL line, Kafka value)
+into a validated ``RawArticle``; ``parse_article`` extracts the text (main text
+of HTML pages via trafilatura), normalises unicode and whitespace, and detects
+the title and dateline. Bad input raises ``StageError`` with one of the reasons
+in ``REASONS`` and is dead-lettered by the stage.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+import apache_beam as beam
+import orjson
+
+from schemas.records import Article, RawArticle, RawRecord, stable_id
+from transforms.stage import StageDoFn, StageError, apply_stage
+
+STAGE = "parse"
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+STRING_FIELDS = ("id", "url", "title", "fetched_at", "published_at", "source", "text", "html")
+MAX_FIELD_CHARS = {"id": 256, "url": 4096, "title": 2048, "fetched_at": 64, "published_at": 64, "source": 512}
+REASONS = (
+    "oversize", "undecodable", "invalid_json", "not_object", "missing_text",
+    "wrong_type", "empty", "no_letters", "unsupported_format",
+)
+
+# Control and format characters except tab/newline; zero-width and BOM go too.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
+_HSPACE = re.compile(r"[^\S\n]+")
+_BLANK_RUN = re.compile(r"\n{3,}")
+_LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_END = ".!?…:;\"”’)"
+# "MOSKOW (Reuters) –", "Moscow —", "JAKARTA, KOMPAS.com -", "TRIBUNNEWS.COM -": at most four words
+# before an optional agency in parentheses and a dash. Applied to the first 160 characters only.
+_DATELINE = re.compile(
+    r"(?P<place>[A-Z][\w.'’]{0,30}(?:[ -][A-Z][\w.'’]{0,30}){0,3})"
+    r"(?:, ?(?P<detail>[A-Za-z][\w.]{0,30}(?: [A-Za-z][\w.]{0,30}){0,2}))?"
+    r" ?(?:\((?P<agency>[A-Za-z][\w .&/-]{0,30})\))? ?[-–—]{1,2} "
+)
+_DOMAIN_LIKE = re.compile(r"\.(?:com|co\.id|id|net|org|co)$", re.IGNORECASE)
+
+
+def decode_record(record: RawRecord, max_bytes: int = DEFAULT_MAX_BYTES) -> RawArticle:
+    """Validate and decode one raw input into a ``RawArticle``."""
+    if record.true_size > max_bytes:
+        raise StageError("oversize", f"input is {record.true_size} bytes, over the limit of {max_bytes} bytes")
+    try:
+        text = record.data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise StageError("undecodable", f"not valid UTF-8 at byte {error.start}: {error.reason}") from None
+    if record.fmt == "json":
+        fields = _json_fields(record.data)
+    elif record.fmt == "html":
+        fields = {"html": text}
+    elif record.fmt == "text":
+        fields = {"text": text}
+    else:
+        raise StageError("unsupported_format", f"unknown input format {record.fmt!r}")
+    content = fields.get("html") if fields.get("html") is not None else fields.get("text")
+    record_id = fields.get("id") or record.key or stable_id(fields.get("url") or content)
+    return RawArticle(
+        id=record_id,
+        origin=record.origin,
+        text=fields.get("text"),
+        html=fields.get("html"),
+        url=fields.get("url"),
+        title=fields.get("title"),
+        fetched_at=fields.get("fetched_at"),
+        published_at=fields.get("published_at"),
+        source=fields.get("source"),
+    )
+
+
+def _json_fields(data: bytes) -> dict[str, Optional[str]]:
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise StageError("invalid_json", f"invalid JSON: {error}") from None
+    if not isinstance(obj, dict):
+        raise StageError("not_object", f"expected a JSON object, got {type(obj).__name__}")
+    fields: dict[str, Optional[str]] = {}
+    for name in STRING_FIELDS:
+        value = obj.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise StageError("wrong_type", f"field {name!r} must be a string, got {type(value).__name__}")
+        limit = MAX_FIELD_CHARS.get(name)
+        if limit is not None and len(value) > limit:
+            raise StageError("oversize", f"field {name!r} is {len(value)} characters, over the limit of {limit}")
+        fields[name] = value
+    if fields.get("text") is None and fields.get("html") is None:
+        raise StageError("missing_text", "JSON record has neither 'text' nor 'html'")
+    return fields
+
+
+def normalize_text(text: str) -> str:
+    """NFC, no control characters, single spaces, unix newlines, at most one blank line."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text.replace("\u00a0", " "))
+    text = _HSPACE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_RUN.sub("\n\n", text).strip()
+
+
+def normalize_timestamp(value: Optional[str]) -> Optional[str]:
+    """An ISO 8601 timestamp in UTC ('Z'), or None when absent or unparseable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def extract_html(html: str) -> dict[str, Any]:
+    """Main text and metadata of an HTML page (trafilatura)."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=False, with_metadata=True)
+    if doc is None:
+        return {"text": ""}
+    doc = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    return {k: doc.get(k) for k in ("text", "title", "author", "date", "sitename", "url")}
+
+
+def looks_like_headline(line: str) -> bool:
+    """A first line that reads as a headline: short, several words, no sentence ending."""
+    words = line.split()
+    return 3 <= len(words) <= 30 and len(line) <= 250 and line[-1] not in _SENTENCE_END
+
+
+def split_title(text: str) -> tuple[Optional[str], str]:
+    """Detect a headline on the text's first line; returns (title, rest of text)."""
+    first, _, rest = text.partition("\n")
+    if rest.strip() and looks_like_headline(first):
+        return first, rest.lstrip("\n")
+    return None, text
+
+
+def split_dateline(text: str) -> tuple[Optional[dict[str, Any]], str]:
+    """Detect a dateline at the start of the body; returns (dateline, text without it)."""
+    match = _DATELINE.match(text[:160])
+    if match is None:
+        return None, text
+    place, detail, agency = match.group("place"), match.group("detail"), match.group("agency")
+    dateline: dict[str, Any] = {"text": match.group(0).strip()}
+    for name in (place, detail):
+        if name and _DOMAIN_LIKE.search(name):
+            dateline["outlet"] = name
+        elif name and "place" not in dateline:
+            dateline["place"] = name if not name.isupper() else name.title()
+    if agency:
+        dateline["agency"] = agency
+    return dateline, text[match.end():]
+
+
+def parse_article(raw: RawArticle) -> Article:
+    """Text, title and metadata of a raw article; raises StageError when no text is left."""
+    meta: dict[str, Any] = {}
+    if raw.html is not None:
+        meta = extract_html(raw.html)
+        text = meta.get("text") or ""
+    else:
+        text = raw.text or ""
+    if not text.strip():
+        raise StageError("empty", "no text: the input is empty or whitespace only" if raw.html is None
+                         else "no main text could be extracted from the HTML page")
+    text = normalize_text(text)
+    if not _LETTER.search(text):
+        raise StageError("no_letters", "no letters left after normalisation (control characters, digits or punctuation only)")
+    title = normalize_text(raw.title) if raw.title else None
+    if title is None and raw.html is not None and meta.get("title"):
+        title = normalize_text(meta["title"])
+    if title is None:
+        title, text = split_title(text)
+    elif text.startswith(title):
+        text = text[len(title):].lstrip()
+    dateline, text = split_dateline(text)
+    return Article(
+        id=raw.id,
+        origin=raw.origin,
+        raw=raw,
+        url=raw.url or meta.get("url"),
+        title=title,
+        body=text,
+        published_at=normalize_timestamp(raw.published_at) or normalize_timestamp(meta.get("date")),
+        fetched_at=normalize_timestamp(raw.fetched_at),
+        dateline=dateline,
+        byline=meta.get("author"),
+        source={"site_name": meta["sitename"]} if meta.get("sitename") else {},
+    )
+
+
+def parse_record(record: RawRecord, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
+    """The whole parse stage for one input."""
+    return parse_article(decode_record(record, max_bytes))
+
+
+class _ParseFn:
+    """Picklable ``RawRecord -> Article`` with the configured size limit."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+
+    def __call__(self, record: RawRecord) -> Article:
+        return parse_record(record, self.max_bytes)
+
+
+class ParseArticles(beam.PTransform):
+    """RawRecords -> Articles (``main``) and dead letters (``dead_letter``)."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
+        super().__init__()
+        self.max_bytes = max_bytes
+
+    def expand(self, records):
+        return apply_stage(records, "Parse", StageDoFn(STAGE, _ParseFn(self.max_bytes)))
