@@ -37,16 +37,18 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
-from pipelines.options import DEFAULT_INPUT, DEFAULT_OUTPUT, IngestOptions
+from pipelines.migrate import MigrationError, migrate
+from pipelines.options import DEFAULT_INPUT, DEFAULT_OUTPUT, IngestOptions, PostgresOptions
 from transforms.clean import CleanArticles
 from transforms.entities import ExtractEntities
 from transforms.file_io import ReadArticleFiles, WriteJsonLines
 from transforms.language import TagLanguage
 from transforms.parse import ParseArticles
+from transforms.postgres_sink import PostgresSink, PostgresSinkError, describe_dsn, resolve_dsn
 from transforms.source import TagSource
 
 STAGES = ("read", "parse", "clean", "language", "source", "entities")
-HELP_OPTION_CLASSES = (IngestOptions, StandardOptions, DirectOptions, SetupOptions)
+HELP_OPTION_CLASSES = (IngestOptions, PostgresOptions, StandardOptions, DirectOptions, SetupOptions)
 
 
 class UsageError(Exception):
@@ -119,10 +121,18 @@ def prepare_output_dir(path: str) -> None:
         os.remove(stale)
 
 
-def build_pipeline(pipeline: beam.Pipeline, options: IngestOptions, patterns: Sequence[str], output: str) -> None:
-    """File replay: read, enrich, write articles and dead letters as JSON Lines."""
+def build_pipeline(
+    pipeline: beam.Pipeline,
+    options: IngestOptions,
+    patterns: Sequence[str],
+    output: str,
+    postgres: Optional[PostgresSink] = None,
+) -> None:
+    """File replay: read, enrich, write articles and dead letters as JSON Lines (and to ``postgres``)."""
     records, read_dead = pipeline | "ReadFiles" >> ReadArticleFiles(list(patterns), options.max_input_bytes)
     articles, stage_dead = records | "Enrich" >> EnrichArticles(options.max_input_bytes)
+    if postgres is not None:
+        stage_dead.append(articles | "WritePostgres" >> postgres)
     dead_letters = [read_dead, *stage_dead] | "AllDeadLetters" >> beam.Flatten()
     (
         articles
@@ -174,6 +184,13 @@ def summary(counters: dict[str, int], output: Optional[str], elapsed: float) -> 
     lines += [f"  {stage}/{reason}: {n}" for stage, reason, n in reasons]
     balance = "balanced" if records_in == enriched + total_dead else "NOT BALANCED"
     lines.append(f"check:          in = enriched + dead letters: {balance}")
+    if "postgres_sink.batches" in counters or "postgres_sink.dead_letter.postgres_rejected" in counters:
+        lines.append(
+            f"postgres:       {counters.get('postgres_sink.articles_written', 0)} written, "
+            f"{counters.get('postgres_sink.articles_unchanged', 0)} unchanged, "
+            f"{counters.get('postgres_sink.dead_letter.postgres_rejected', 0)} rejected (dead letters), "
+            f"{counters.get('postgres_sink.retries', 0)} retries"
+        )
     lines.append("languages:      " + (", ".join(f"{code} {n}" for code, n in languages) or "-"))
     if output:
         lines.append("top entities:   " + (", ".join(f"{name} {n}" for name, n in top_entities(output)) or "-"))
@@ -211,10 +228,23 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    postgres = options.view_as(PostgresOptions)
+    postgres_dsn = resolve_dsn(postgres.postgres_dsn)
+    sink = None
+    if postgres_dsn is not None:
+        try:  # schema first: workers only write
+            applied = migrate(postgres_dsn)
+        except (MigrationError, PostgresSinkError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"[ingest] postgres {describe_dsn(postgres_dsn)}: "
+              f"{len(applied)} migration(s) applied", file=sys.stderr, flush=True)
+        # The flag (or None: the workers read $PGDSN / PG* themselves), never an env-derived secret.
+        sink = PostgresSink(postgres.postgres_dsn, batch_size=postgres.postgres_batch_size)
     print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, ingest, patterns, output)
+    build_pipeline(pipeline, ingest, patterns, output, sink)
     result = pipeline.run()
     result.wait_until_finish()
     print(summary(stage_counters(result), output, time.perf_counter() - started))

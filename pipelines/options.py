@@ -51,3 +51,24 @@ class IngestOptions(PipelineOptions):
             default=100,
             help="Print a progress line to stderr every N records a worker writes (0 = off; default 100).",
         )
+
+
+class PostgresOptions(PipelineOptions):
+    """The PostgreSQL sink (transforms/postgres_sink.py)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument(
+            "--postgres_dsn",
+            default=None,
+            help="libpq connection string or URI: also write enriched articles to PostgreSQL (tables "
+            "articles and article_entities; migrations in deploy/postgres/ are applied at start). "
+            "Without the flag, $PGDSN or the standard PG* variables (PGHOST, PGDATABASE, PGUSER, ...) "
+            "are used when set. Keep the password out of the flag: use PGPASSWORD or a passfile.",
+        )
+        parser.add_argument(
+            "--postgres_batch_size",
+            type=int,
+            default=100,
+            help="Articles per PostgreSQL transaction (batched within a bundle; default 100).",
+        )
