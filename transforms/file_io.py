@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from typing import IO, Iterable, Iterator
 
 import apache_beam as beam
@@ -113,8 +114,8 @@ class ReadRecordsFn(beam.DoFn):
                 emitted += 1
                 self.records_out.inc()
                 yield record
-        except (OSError, ValueError, EOFError) as error:
-            # zlib/gzip errors are OSError subclasses; the file's unread rest becomes one dead letter
+        except (OSError, ValueError, EOFError, zlib.error) as error:
+            # a corrupt or truncated file: its unread rest becomes one dead letter
             self.dead_letters.inc()
             where = f" after {emitted} records" if emitted else ""
             yield pvalue.TaggedOutput(

@@ -9,6 +9,7 @@ in ``REASONS`` and is dead-lettered by the stage.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -21,12 +22,14 @@ from schemas.records import Article, RawArticle, RawRecord, stable_id
 from transforms.stage import StageDoFn, StageError, apply_stage
 
 STAGE = "parse"
+# trafilatura logs pages it cannot parse; such a page becomes an 'empty' dead letter instead.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 STRING_FIELDS = ("id", "url", "title", "fetched_at", "published_at", "source", "text", "html")
 MAX_FIELD_CHARS = {"id": 256, "url": 4096, "title": 2048, "fetched_at": 64, "published_at": 64, "source": 512}
 REASONS = (
     "oversize", "undecodable", "invalid_json", "not_object", "missing_text",
-    "wrong_type", "empty", "no_letters", "unsupported_format",
+    "wrong_type", "invalid_field", "empty", "no_letters", "unsupported_format",
 )
 
 # Control and format characters except tab/newline; zero-width and BOM go too.
@@ -94,6 +97,8 @@ def _json_fields(data: bytes) -> dict[str, Optional[str]]:
         if limit is not None and len(value) > limit:
             raise StageError("oversize", f"field {name!r} is {len(value)} characters, over the limit of {limit}")
         fields[name] = value
+    if "id" in fields and not fields["id"].strip():
+        raise StageError("invalid_field", "field 'id' is empty")
     if fields.get("text") is None and fields.get("html") is None:
         raise StageError("missing_text", "JSON record has neither 'text' nor 'html'")
     return fields

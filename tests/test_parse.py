@@ -1,0 +1,109 @@
+"""Parse stage: decoding, validation and one dead-letter reason per kind of bad input."""
+
+import gzip
+
+import orjson
+import pytest
+
+from schemas.records import Article
+from schemas.validate import errors
+from tests.conftest import raw_record, run_stage
+from transforms.parse import ParseArticles, decode_record, normalize_text, normalize_timestamp, parse_record
+from transforms.stage import StageError
+
+GOOD_TEXT = "Gempa Guncang Lombok Utara\nMATARAM (Antara) - Gempa bermagnitudo 5,1 mengguncang Lombok Utara pada Selasa pagi.\nWarga berhamburan keluar rumah."
+
+
+def _reason(record, max_bytes=5 * 1024 * 1024):
+    with pytest.raises(StageError) as info:
+        parse_record(record, max_bytes)
+    return info.value.reason
+
+
+@pytest.mark.parametrize("data, fmt, reason", [
+    (b"\xff\xfe\xfa broken", "text", "undecodable"),
+    (b"", "text", "empty"),
+    (b"   \n\t  \n", "text", "empty"),
+    ("\x00\x01\x02\x1b\x7f".encode(), "text", "no_letters"),
+    (b"12345 --- 678 !!!", "text", "no_letters"),
+    (b"{not json", "json", "invalid_json"),
+    (b"[1, 2, 3]", "json", "not_object"),
+    (b'"just a string"', "json", "not_object"),
+    (b'{"url": "https://x.test/a", "title": "No body"}', "json", "missing_text"),
+    (b'{"text": 42}', "json", "wrong_type"),
+    (b'{"text": "Ada teks di sini.", "url": ["https://x.test"]}', "json", "wrong_type"),
+    (b'{"text": "Ada teks di sini.", "id": 7}', "json", "wrong_type"),
+    (b'{"text": "   "}', "json", "empty"),
+    (b'{"html": "<html><body><script>var a=1;</script></body></html>"}', "json", "empty"),
+])
+def test_bad_input_gets_a_clear_reason(data, fmt, reason):
+    assert _reason(raw_record(data, fmt)) == reason
+
+
+def test_oversize_input_is_rejected_with_its_size():
+    record = raw_record("kata " * 300)
+    with pytest.raises(StageError) as info:
+        parse_record(record, max_bytes=1000)
+    assert info.value.reason == "oversize" and "1500 bytes" in info.value.message
+
+
+def test_text_article_keeps_text_and_finds_title_and_dateline():
+    a = parse_record(raw_record(GOOD_TEXT))
+    assert a.title == "Gempa Guncang Lombok Utara"
+    assert a.dateline["agency"] == "Antara" and a.dateline["place"] == "Mataram"
+    assert a.body.startswith("Gempa bermagnitudo 5,1")
+    assert "Warga berhamburan" in a.body
+
+
+def test_json_record_keeps_given_id_and_fields():
+    line = orjson.dumps({"id": "feed-123", "url": "https://www.example.co.id/a/1", "title": "Judul",
+                         "text": "Isi berita yang cukup panjang untuk diuji.", "published_at": "2024-02-05T10:00:00+07:00"})
+    a = parse_record(raw_record(line, "json"))
+    assert a.id == "feed-123" and a.title == "Judul" and a.url == "https://www.example.co.id/a/1"
+    assert a.published_at == "2024-02-05T03:00:00Z"
+
+
+def test_id_is_a_stable_hash_of_url_else_content():
+    by_url_1 = decode_record(raw_record(orjson.dumps({"url": "https://a.test/1", "text": "satu"}), "json"))
+    by_url_2 = decode_record(raw_record(orjson.dumps({"url": "https://a.test/1", "text": "dua"}), "json"))
+    assert by_url_1.id == by_url_2.id
+    by_text_1 = decode_record(raw_record("Teks yang sama."))
+    by_text_2 = decode_record(raw_record("Teks yang sama.", path="other.txt"))
+    assert by_text_1.id == by_text_2.id != by_url_1.id
+    assert len(by_text_1.id) == 16
+
+
+def test_html_page_is_reduced_to_main_text():
+    html = ("<html><head><title>Banjir di Semarang</title></head><body><nav>Home | News | Sport</nav>"
+            "<article><h1>Banjir di Semarang</h1><p>Banjir setinggi satu meter merendam ratusan rumah di Semarang "
+            "sejak Senin malam setelah hujan deras mengguyur kota itu selama berjam-jam.</p><p>Petugas mengevakuasi "
+            "warga lanjut usia ke masjid terdekat, kata kepala badan penanggulangan bencana setempat.</p></article>"
+            "<footer>Copyright 2024</footer></body></html>")
+    a = parse_record(raw_record(html, "html"))
+    assert "Banjir setinggi satu meter" in a.body and "Petugas mengevakuasi" in a.body
+    assert "Home | News" not in a.body
+    assert a.title == "Banjir di Semarang"
+
+
+def test_normalize_text_removes_controls_and_extra_space():
+    assert normalize_text("a\u200b b\t\t c\r\n\r\n\r\n\x07d\u00a0e ") == "a b c\n\nd e"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2023-10-27T08:00:00Z", "2023-10-27T08:00:00Z"),
+    ("2023-10-27 15:00:00+07:00", "2023-10-27T08:00:00Z"),
+    ("27 Oktober 2023", None),
+    ("", None),
+])
+def test_normalize_timestamp(value, expected):
+    assert normalize_timestamp(value) == expected
+
+
+def test_parse_stage_on_directrunner_balances():
+    records = [raw_record(GOOD_TEXT), raw_record(b"\xff\xff"), raw_record(b"{}", "json"), raw_record(gzip.compress(b"x"))]
+    main, dead = run_stage(ParseArticles(), records)
+    assert len(main) + len(dead) == len(records)
+    assert len(main) == 1 and isinstance(main[0], Article)
+    assert sorted(d.reason for d in dead) == ["missing_text", "undecodable", "undecodable"]
+    for letter in dead:
+        assert errors("dead_letter", letter.to_dict()) == []

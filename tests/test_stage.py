@@ -1,0 +1,79 @@
+"""The shared stage mechanism: one output or one dead letter per element, counters."""
+
+import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from schemas.records import DeadLetter, Origin, RawRecord
+from tests.conftest import run_stage
+from transforms.stage import (
+    BatchStageDoFn, StageDoFn, StageError, apply_batch_stage, apply_stage, dead_letter_for, map_results,
+)
+
+
+def _double_or_fail(x: int) -> int:
+    if x < 0:
+        raise StageError("negative", f"{x} is negative")
+    if x == 13:
+        raise KeyError("unlucky")
+    return 2 * x
+
+
+class _Stage(beam.PTransform):
+    def expand(self, pcoll):
+        return apply_stage(pcoll, "Double", StageDoFn("double", _double_or_fail))
+
+
+class _BatchStage(beam.PTransform):
+    def expand(self, pcoll):
+        return apply_batch_stage(pcoll, "Double", BatchStageDoFn("double", map_results(lambda x, _: _double_or_fail(x))))
+
+
+def _whole_batch_fails(elements, state):
+    if any(e == 13 for e in elements):
+        raise RuntimeError("batch blew up")
+    return [2 * e for e in elements]
+
+
+class _FragileBatchStage(beam.PTransform):
+    def expand(self, pcoll):
+        return apply_batch_stage(pcoll, "Double", BatchStageDoFn("double", _whole_batch_fails))
+
+
+def test_stage_routes_bad_input_and_bugs_to_dead_letters():
+    main, dead = run_stage(_Stage(), [1, 2, -1, 13])
+    assert sorted(main) == [2, 4]
+    reasons = sorted((d.stage, d.reason) for d in dead)
+    assert reasons == [("double", "internal_error"), ("double", "negative")]
+    internal = next(d for d in dead if d.reason == "internal_error")
+    assert "KeyError" in internal.error and "unlucky" in internal.error
+
+
+def test_batch_stage_keeps_per_element_errors():
+    main, dead = run_stage(_BatchStage(), list(range(-2, 20)))
+    assert sorted(main) == sorted(2 * x for x in range(0, 20) if x != 13)
+    assert len(dead) == 3
+
+
+def test_failed_batch_is_retried_one_by_one_so_neighbours_survive():
+    main, dead = run_stage(_FragileBatchStage(), list(range(20)))
+    assert sorted(main) == sorted(2 * x for x in range(20) if x != 13)
+    assert [d.reason for d in dead] == ["internal_error"]
+    assert "batch blew up" in dead[0].error
+
+
+def test_stage_outputs_with_assert_that():
+    with TestPipeline() as p:
+        out = p | beam.Create([3, -4]) | _Stage()
+        assert_that(out.main, equal_to([6]), label="main")
+        assert_that(out.dead_letter | beam.Map(lambda d: d.reason), equal_to(["negative"]), label="dead")
+
+
+def test_dead_letter_echoes_small_raw_input_and_hashes_large_input():
+    small = RawRecord(origin=Origin(path="a.txt"), fmt="text", data=b"hello")
+    letter = dead_letter_for("parse", small, StageError("empty", "nothing"))
+    assert letter.raw == "hello" and letter.raw_size == 5 and len(letter.raw_sha256) == 64
+    cut = RawRecord(origin=Origin(path="b.txt"), fmt="text", data=b"x" * 10, size=10_000_000, sha256="ab" * 32)
+    letter = dead_letter_for("parse", cut, StageError("oversize", "too big"))
+    assert letter.raw is None and letter.raw_size == 10_000_000 and letter.raw_sha256 == "ab" * 32
+    assert isinstance(letter, DeadLetter)
