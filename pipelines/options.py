@@ -72,3 +72,73 @@ class PostgresOptions(PipelineOptions):
             default=100,
             help="Articles per PostgreSQL transaction (batched within a bundle; default 100).",
         )
+
+
+class KafkaOptions(PipelineOptions):
+    """Kafka input and output (transforms/kafka_io.py); also used by ``pipelines.publish``."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument(
+            "--kafka_bootstrap_servers",
+            default=None,
+            help="Kafka bootstrap servers HOST:PORT[,HOST:PORT...] (the local broker: 127.0.0.1:19092, "
+            "started by deploy/local/kafka.sh).",
+        )
+        parser.add_argument("--input_topic", default=None,
+                            help="Read raw articles (JSON) from this topic instead of files.")
+        parser.add_argument("--output_topic", default=None, help="Write enriched articles to this topic.")
+        parser.add_argument("--dead_letter_topic", default=None, help="Write dead letters to this topic.")
+        parser.add_argument(
+            "--group_id",
+            default="news-ingest",
+            help="Consumer group whose committed offsets the input starts from; offsets are committed "
+            "after each bundle's records are written (default news-ingest).",
+        )
+        parser.add_argument(
+            "--kafka_start_from",
+            default="earliest",
+            choices=("earliest", "latest"),
+            help="Where to start a partition the group has no committed offset for (default earliest).",
+        )
+        parser.add_argument(
+            "--kafka_api_version",
+            default="auto",
+            help="Broker protocol version, e.g. 0.9 for the local 0.9.0.1 broker; 'auto' negotiates (default).",
+        )
+        parser.add_argument("--kafka_security_protocol", default="PLAINTEXT",
+                            choices=("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+                            help="Security protocol (default PLAINTEXT).")
+        parser.add_argument(
+            "--kafka_sasl_mechanism",
+            default=None,
+            help="SASL mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); the user name and password are read "
+            "from the environment variables KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.",
+        )
+        parser.add_argument("--kafka_ssl_cafile", default=None, help="CA certificate file for SSL.")
+        parser.add_argument(
+            "--kafka_max_bundle_records",
+            type=int,
+            default=1000,
+            help="Records a partition reader emits per bundle before it checkpoints (offsets are "
+            "committed per bundle; default 1000).",
+        )
+        parser.add_argument(
+            "--kafka_max_bundle_seconds",
+            type=float,
+            default=1.0,
+            help="Longest a partition reader runs per bundle before it checkpoints (default 1.0).",
+        )
+
+
+def kafka_config(options) -> "KafkaConfig":
+    """The connection settings from parsed ``KafkaOptions`` (a view or an argparse namespace)."""
+    from transforms.kafka_io import KafkaConfig, parse_api_version
+
+    return KafkaConfig(
+        bootstrap_servers=options.kafka_bootstrap_servers,
+        api_version=parse_api_version(options.kafka_api_version),
+        security_protocol=options.kafka_security_protocol,
+        sasl_mechanism=options.kafka_sasl_mechanism,
+        ssl_cafile=options.kafka_ssl_cafile,
+    )
