@@ -38,17 +38,18 @@ from apache_beam.options.pipeline_options import (
 )
 
 from pipelines.migrate import MigrationError, migrate
-from pipelines.options import DEFAULT_INPUT, DEFAULT_OUTPUT, IngestOptions, PostgresOptions
+from pipelines.options import DEFAULT_INPUT, DEFAULT_OUTPUT, IngestOptions, KafkaOptions, PostgresOptions, kafka_config
 from transforms.clean import CleanArticles
 from transforms.entities import ExtractEntities
 from transforms.file_io import ReadArticleFiles, WriteJsonLines
+from transforms.kafka_io import ReadFromKafka, WriteToKafka
 from transforms.language import TagLanguage
 from transforms.parse import ParseArticles
 from transforms.postgres_sink import PostgresSink, PostgresSinkError, describe_dsn, resolve_dsn
 from transforms.source import TagSource
 
 STAGES = ("read", "parse", "clean", "language", "source", "entities")
-HELP_OPTION_CLASSES = (IngestOptions, PostgresOptions, StandardOptions, DirectOptions, SetupOptions)
+HELP_OPTION_CLASSES = (IngestOptions, KafkaOptions, PostgresOptions, StandardOptions, DirectOptions, SetupOptions)
 
 
 class UsageError(Exception):
@@ -142,6 +143,68 @@ def build_pipeline(
     dead_letters | "WriteDeadLetters" >> WriteJsonLines(os.path.join(output, "dead_letter"))
 
 
+def check_kafka_options(kafka: KafkaOptions, ingest: IngestOptions, streaming: bool) -> bool:
+    """Validate the Kafka flags; True when the input is a Kafka topic."""
+    kafka_in = bool(kafka.input_topic)
+    if (kafka_in or kafka.output_topic or kafka.dead_letter_topic) and not kafka.kafka_bootstrap_servers:
+        raise UsageError("--kafka_bootstrap_servers is required with Kafka topics")
+    if kafka.kafka_bootstrap_servers and not kafka_in:
+        raise UsageError("--input_topic is required with --kafka_bootstrap_servers")
+    if not kafka_in:
+        if streaming:
+            raise UsageError("--streaming needs a Kafka input (--input_topic); file replay is bounded")
+        return False
+    if ingest.input:
+        raise UsageError("give either --input (files) or --input_topic (Kafka), not both")
+    if not (kafka.output_topic or ingest.output):
+        raise UsageError("Kafka input needs --output_topic or --output")
+    if kafka.output_topic and not (kafka.dead_letter_topic or ingest.output):
+        raise UsageError("--output_topic needs --dead_letter_topic (or --output) so dead letters are kept")
+    if streaming and ingest.output:
+        # Files are written by a grouping sink that fires only when the input ends.
+        raise UsageError("--output (files) is for bounded runs; with --streaming use --output_topic and --dead_letter_topic")
+    try:
+        kafka_config(kafka)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return True
+
+
+def build_kafka_pipeline(
+    pipeline: beam.Pipeline,
+    options: IngestOptions,
+    kafka: KafkaOptions,
+    streaming: bool,
+    output: Optional[str],
+    postgres: Optional[PostgresSink] = None,
+) -> None:
+    """Kafka input: enriched articles and dead letters to their topics (and files, and ``postgres``).
+
+    Offsets are committed when a bundle completes, so every sink that must see a record
+    before its offset is committed has to be fused with the source: each dead-letter
+    PCollection gets its own Kafka sink (a multi-input Flatten would break fusion).
+    """
+    config = kafka_config(kafka)
+    records = pipeline | "ReadKafka" >> ReadFromKafka(
+        config, [kafka.input_topic], kafka.group_id, bounded=not streaming,
+        max_bytes=options.max_input_bytes, start_from=kafka.kafka_start_from,
+        max_bundle_records=kafka.kafka_max_bundle_records, max_bundle_seconds=kafka.kafka_max_bundle_seconds,
+    )
+    articles, stage_dead = records | "Enrich" >> EnrichArticles(options.max_input_bytes)
+    if postgres is not None:
+        stage_dead.append(articles | "WritePostgres" >> postgres)
+    articles = articles | "ArticleProgress" >> beam.ParDo(ReportProgress(options.progress_every, "articles enriched"))
+    if kafka.output_topic:
+        articles | "WriteArticlesKafka" >> WriteToKafka(config, kafka.output_topic)
+    if kafka.dead_letter_topic:
+        for index, dead in enumerate(stage_dead):
+            dead | f"WriteDeadLettersKafka{index}" >> WriteToKafka(config, kafka.dead_letter_topic)
+    if output:
+        articles | "WriteArticles" >> WriteJsonLines(os.path.join(output, "articles"))
+        stage_dead | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(
+            os.path.join(output, "dead_letter"))
+
+
 def stage_counters(result) -> dict[str, int]:
     """Committed counter values by ``stage.name``."""
     counters: dict[str, int] = {}
@@ -165,7 +228,8 @@ def top_entities(output: str, n: int = 10) -> list[tuple[str, int]]:
 
 def summary(counters: dict[str, int], output: Optional[str], elapsed: float) -> str:
     """The end-of-run report: records in, enriched, dead letters per stage, languages, entities."""
-    records_in = counters.get("read.records_out", 0) + counters.get("read.dead_letters", 0)
+    records_in = (counters.get("read.records_out", 0) + counters.get("read.dead_letters", 0)
+                  + counters.get("kafka.records_out", 0))
     enriched = counters.get("entities.records_out", 0)
     dead = {stage: counters.get(f"{stage}.dead_letters", 0) for stage in STAGES}
     total_dead = sum(dead.values())
@@ -219,10 +283,14 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     options = PipelineOptions(argv)
     ingest = options.view_as(IngestOptions)
     options.view_as(SetupOptions).save_main_session = False
+    kafka = options.view_as(KafkaOptions)
+    streaming = options.view_as(StandardOptions).streaming
     try:
-        patterns = expand_patterns(ingest.input or DEFAULT_INPUT)
-        output = ingest.output or DEFAULT_OUTPUT
-        prepare_output_dir(output)
+        kafka_in = check_kafka_options(kafka, ingest, streaming)
+        patterns = [] if kafka_in else expand_patterns(ingest.input or DEFAULT_INPUT)
+        output = ingest.output or (None if kafka_in else DEFAULT_OUTPUT)
+        if output:
+            prepare_output_dir(output)
         if ingest.max_input_bytes <= 0:
             raise UsageError("--max_input_bytes must be positive")
     except UsageError as error:
@@ -241,10 +309,16 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
               f"{len(applied)} migration(s) applied", file=sys.stderr, flush=True)
         # The flag (or None: the workers read $PGDSN / PG* themselves), never an env-derived secret.
         sink = PostgresSink(postgres.postgres_dsn, batch_size=postgres.postgres_batch_size)
-    print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, ingest, patterns, output, sink)
+    if kafka_in:
+        sinks = ", ".join(x for x in (kafka.output_topic, kafka.dead_letter_topic, output) if x)
+        print(f"[ingest] {'streaming' if streaming else 'replaying'} Kafka topic {kafka.input_topic} "
+              f"(group {kafka.group_id}) -> {sinks}", file=sys.stderr, flush=True)
+        build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
+    else:
+        print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
+        build_pipeline(pipeline, ingest, patterns, output, sink)
     result = pipeline.run()
     result.wait_until_finish()
     print(summary(stage_counters(result), output, time.perf_counter() - started))

@@ -140,6 +140,8 @@ def make_producer(config: KafkaConfig, max_request_bytes: int = 8 << 20, **extra
         "delivery_timeout_ms": 300_000,
         "request_timeout_ms": 30_000,
     }
+    if config.api_version is not None and config.api_version < (0, 11):
+        settings["enable_idempotence"] = False  # needs 0.11+; said explicitly to avoid a warning
     settings.update(extra)
     return KafkaProducer(**config.client_kwargs(), **settings)
 
