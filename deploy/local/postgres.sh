@@ -8,6 +8,8 @@
 #   deploy/local/postgres.sh dsn      print the DSN
 #   deploy/local/postgres.sh clean    stop and delete the cluster's directory
 #
+# PG_LOCAL_STOP_MODE=immediate makes stop/restart simulate a crash (pg_ctl -m immediate).
+#
 # The cluster lives in deploy/local/.state/postgres (gitignored; override with PG_LOCAL_STATE),
 # listens on 127.0.0.1:${PG_LOCAL_PORT:-15432} and on a socket in that directory, and has a
 # database and a login role (both "news" unless PG_LOCAL_DB / PG_LOCAL_USER say otherwise).
@@ -152,7 +154,7 @@ SQL
 
 stop() {
   if running; then
-    as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
+    as_owner "$BIN/pg_ctl" -D "$DATA" -m "${PG_LOCAL_STOP_MODE:-fast}" -w -t 60 stop >/dev/null
     log "stopped"
   else
     log "not running"
