@@ -263,6 +263,22 @@ def summary(counters: dict[str, int], output: Optional[str], elapsed: float) -> 
     return "\n".join(lines)
 
 
+LOCAL_RUNNERS = {None, "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner", "PrismRunner"}
+
+
+def waits_for_job(options: PipelineOptions) -> bool:
+    """False for a Dataflow template launch and a streaming job on a remote runner.
+
+    Such a job outlives this process (a Flex Template launcher must return once the
+    job is created, and has no job to query metrics from); the runner's UI shows its metrics.
+    """
+    if options.get_all_options().get("template_location"):
+        return False
+    standard = options.view_as(StandardOptions)
+    runner = standard.runner if isinstance(standard.runner, (str, type(None))) else type(standard.runner).__name__
+    return not standard.streaming or runner in LOCAL_RUNNERS
+
+
 def help_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.ingest",
@@ -320,6 +336,10 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
         build_pipeline(pipeline, ingest, patterns, output, sink)
     result = pipeline.run()
+    if not waits_for_job(options):
+        print(f"[ingest] job submitted ({options.view_as(StandardOptions).runner}); state {result.state}. "
+              "Not waiting: watch it in the runner's UI (counters: deploy/README.md).", file=sys.stderr, flush=True)
+        return 0
     result.wait_until_finish()
     print(summary(stage_counters(result), output, time.perf_counter() - started))
     return 0

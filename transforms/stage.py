@@ -12,13 +12,20 @@ reason ``internal_error`` and the exception type and message.
 
 Metrics (namespace = stage name): ``records_in``, ``records_out``,
 ``dead_letters``, ``dead_letter.<reason>`` counters and a ``latency_us``
-distribution (processing time per element, microseconds).
+distribution (processing time per element, microseconds); batch stages add a
+``batch_size`` distribution. A stage adds its own measures of each successful
+result with ``counters={"bytes_removed": fn}`` / ``distributions={"per_article":
+fn}``, where ``fn(element, result) -> int``; they are reported as
+``<stage>.<name>``. A measure that raises is counted in ``measure_errors`` and
+logged; the record itself still goes to the main output. The catalogue of
+names is in deploy/README.md.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import apache_beam as beam
 import orjson
@@ -29,6 +36,9 @@ from schemas.records import Article, DeadLetter, Origin, RawArticle, RawRecord
 
 DEAD_LETTER = "dead_letter"
 MAIN = "main"
+# fn(element, result) -> int: one measure of a successful result (see the module docstring).
+Measure = Callable[[Any, Any], int]
+_LOG = logging.getLogger(__name__)
 
 
 class StageError(Exception):
@@ -61,13 +71,35 @@ def dead_letter_for(stage: str, element: Any, error: BaseException) -> DeadLette
 
 
 class _StageMetrics:
-    def __init__(self, stage: str):
+    def __init__(
+        self,
+        stage: str,
+        counters: Optional[Mapping[str, Measure]] = None,
+        distributions: Optional[Mapping[str, Measure]] = None,
+    ):
         self.stage = stage
         self.records_in = Metrics.counter(stage, "records_in")
         self.records_out = Metrics.counter(stage, "records_out")
         self.dead_letters = Metrics.counter(stage, "dead_letters")
         self.latency_us = Metrics.distribution(stage, "latency_us")
+        self.batch_size = Metrics.distribution(stage, "batch_size")
+        self.measure_errors = Metrics.counter(stage, "measure_errors")
         self._by_reason: dict[str, Any] = {}
+        self._measures = [(name, Metrics.counter(stage, name).inc, fn) for name, fn in (counters or {}).items()]
+        self._measures += [
+            (name, Metrics.distribution(stage, name).update, fn) for name, fn in (distributions or {}).items()
+        ]
+
+    def measure(self, element: Any, result: Any) -> None:
+        """Update the stage's own counters/distributions for one successful result."""
+        for name, record, fn in self._measures:
+            try:
+                value = int(fn(element, result))
+            except Exception as error:  # a metrics bug must not turn a good record into a dead letter
+                self.measure_errors.inc()
+                _LOG.warning("%s: measure %s failed: %s: %s", self.stage, name, type(error).__name__, error)
+                continue
+            record(value)
 
     def dead_letter(self, reason: str) -> None:
         self.dead_letters.inc()
@@ -90,15 +122,19 @@ class StageDoFn(beam.DoFn):
         stage: str,
         fn: Callable[..., Any],
         setup_fn: Optional[Callable[[], Any]] = None,
+        counters: Optional[Mapping[str, Measure]] = None,
+        distributions: Optional[Mapping[str, Measure]] = None,
     ):
         self.stage = stage
         self.fn = fn
         self.setup_fn = setup_fn
+        self.counters = dict(counters or {})
+        self.distributions = dict(distributions or {})
         self._state: Any = None
         self._metrics: Optional[_StageMetrics] = None
 
     def setup(self) -> None:
-        self._metrics = _StageMetrics(self.stage)
+        self._metrics = _StageMetrics(self.stage, self.counters, self.distributions)
         if self.setup_fn is not None:
             self._state = self.setup_fn()
 
@@ -115,6 +151,7 @@ class StageDoFn(beam.DoFn):
         finally:
             metrics.latency_us.update(int((time.perf_counter() - started) * 1e6))
         metrics.records_out.inc()
+        metrics.measure(element, result)
         yield result
 
 
@@ -132,15 +169,19 @@ class BatchStageDoFn(beam.DoFn):
         stage: str,
         batch_fn: Callable[[Sequence[Any], Any], list[Union[Any, BaseException]]],
         setup_fn: Optional[Callable[[], Any]] = None,
+        counters: Optional[Mapping[str, Measure]] = None,
+        distributions: Optional[Mapping[str, Measure]] = None,
     ):
         self.stage = stage
         self.batch_fn = batch_fn
         self.setup_fn = setup_fn
+        self.counters = dict(counters or {})
+        self.distributions = dict(distributions or {})
         self._state: Any = None
         self._metrics: Optional[_StageMetrics] = None
 
     def setup(self) -> None:
-        self._metrics = _StageMetrics(self.stage)
+        self._metrics = _StageMetrics(self.stage, self.counters, self.distributions)
         if self.setup_fn is not None:
             self._state = self.setup_fn()
 
@@ -158,6 +199,7 @@ class BatchStageDoFn(beam.DoFn):
     def process(self, batch: Sequence[Any]) -> Iterable[Any]:
         metrics = self._metrics
         metrics.records_in.inc(len(batch))
+        metrics.batch_size.update(len(batch))
         started = time.perf_counter()
         results = self._run(batch)
         per_element_us = int((time.perf_counter() - started) * 1e6 / max(1, len(batch)))
@@ -168,6 +210,7 @@ class BatchStageDoFn(beam.DoFn):
                 yield pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for(self.stage, element, result))
             else:
                 metrics.records_out.inc()
+                metrics.measure(element, result)
                 yield result
 
 
