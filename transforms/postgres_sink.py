@@ -248,7 +248,12 @@ _NOT_TRANSIENT_CLASSES = ("28", "3D")
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for faults a retry on a new connection may fix (lost connection, restart, deadlock)."""
+    """True for faults a retry on a new connection may fix (lost connection, restart, deadlock).
+
+    ``InterfaceError`` counts: psycopg raises it for a connection that broke under a command.
+    """
+    if isinstance(error, psycopg.InterfaceError):
+        return True
     if not isinstance(error, psycopg.OperationalError):
         return False
     sqlstate = getattr(error, "sqlstate", None) or ""
