@@ -18,5 +18,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Throughput and memory benchmark (not part of the tests); BENCH_ARGS e.g. --skip-rss or --profile.
+bench: $(STAMP)
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
 clean:
 	rm -rf out .pytest_cache

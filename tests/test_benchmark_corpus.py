@@ -1,0 +1,61 @@
+"""The benchmark's synthetic corpus and stage discovery (correctness only; no timing)."""
+
+from __future__ import annotations
+
+import orjson
+
+from benchmarks.corpus import MAX_TEXT_BYTES, MIN_TEXT_BYTES, make_article, write_corpus
+from benchmarks.run import enrichment_dofns
+from transforms.file_io import read_file
+from transforms.parse import parse_record
+
+
+def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
+    first, second, other = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    write_corpus(first, 40, seed=11)
+    write_corpus(second, 40, seed=11)
+    write_corpus(other, 40, seed=12)
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() != other.read_bytes()
+
+
+def test_an_article_depends_only_on_seed_and_index(tmp_path):
+    path = tmp_path / "c.jsonl"
+    write_corpus(path, 30, seed=5)
+    lines = path.read_bytes().splitlines()
+    assert orjson.loads(lines[17]) == make_article(5, 17)
+
+
+def test_sizes_in_range_ids_unique_and_both_languages(tmp_path):
+    path = tmp_path / "c.jsonl"
+    stats = write_corpus(path, 300, seed=3)
+    records = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    assert stats.articles == len(records) == 300
+    sizes = [len(r["text"].encode("utf-8")) for r in records]
+    assert all(MIN_TEXT_BYTES <= size <= MAX_TEXT_BYTES for size in sizes)
+    assert stats.min_text_bytes == min(sizes) and stats.max_text_bytes == max(sizes)
+    assert len({r["id"] for r in records}) == 300
+    indonesian = sum(" yang " in r["text"] or " dan " in r["text"] for r in records)
+    english = sum(" the " in r["text"] for r in records)
+    assert 0.4 * 300 < indonesian < 0.8 * 300
+    assert 0.2 * 300 < english < 0.6 * 300
+    # clutter between paragraphs (related-story lines, prompts, captions) is part of the corpus
+    assert sum("Baca Juga:" in r["text"] or "Read more:" in r["text"] or "RELATED:" in r["text"]
+               for r in records) > 20
+
+
+def test_every_line_is_accepted_by_the_parse_stage(tmp_path):
+    path = tmp_path / "c.jsonl"
+    write_corpus(path, 60, seed=9)
+    records = list(read_file(str(path), 1 << 20))
+    assert len(records) == 60
+    for record in records:
+        article = parse_record(record)
+        assert article.id.startswith("bench-9-")
+        assert article.title
+        assert len(article.body) > 1000
+
+
+def test_the_harness_times_the_pipelines_enrichment_stages_in_order():
+    names = [dofn.stage for dofn in enrichment_dofns(1 << 20)]
+    assert names == ["parse", "clean", "language", "source", "entities"]
