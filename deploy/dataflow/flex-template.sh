@@ -50,7 +50,8 @@ run() {
         --enable-streaming-engine \
         --additional-experiments=use_runner_v2 \
         ${NETWORK:+--network="$NETWORK"} ${SUBNETWORK:+--subnetwork="$SUBNETWORK"} \
-        --parameters=sdk_container_image="$TEMPLATE_IMAGE",sdk_location=container,kafka_bootstrap_servers="$KAFKA",input_topic="$TOPIC_IN",output_topic="$TOPIC_OUT",dead_letter_topic="$TOPIC_DEAD"
+        --parameters="^~^sdk_container_image=$TEMPLATE_IMAGE~sdk_location=container~kafka_bootstrap_servers=$KAFKA~input_topic=$TOPIC_IN~output_topic=$TOPIC_OUT~dead_letter_topic=$TOPIC_DEAD"
+    # ("^~^" makes "~" gcloud's list delimiter: the bootstrap list itself contains commas.)
 }
 
 direct() {
