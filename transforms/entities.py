@@ -1,17 +1,30 @@
-"""Entities stage (first version): country names from the pycountry gazetteer.
+"""Entities stage: people, organisations and places (PER/ORG/LOC) with canonical names.
 
-``find_entities(body) -> list[Entity]`` matches English and Indonesian country
-names (pycountry, with its ``id`` locale) as whole words, longest first, with
-offsets into the body. The trained NER and alias tables come later.
+Design (measured in ``benchmarks/ner_eval.py``): proper names are capitalised in both
+Indonesian and English news, so only *candidate runs* (maximal sequences of capitalised
+words, with connectors such as "of"/"bin"/"dan" inside) are classified. A linear-chain CRF
+(python-crfsuite, trained by ``ner/train.py``, model in ``transforms/models/``) tags the
+tokens of each run with BIO labels, using word, shape, context-word, title-word and
+gazetteer features. Rules then add what the model is weak at: curated aliases and
+countries fix the type and are found even when the model misses them ("gazetteer hits for
+free"), a title word ("Presiden", "spokesperson") before a name makes it a person, and a
+surname-only mention ("Zakharova") resolves to the full name used in the same article.
+
+Pure functions do the work (:func:`find_entities`, :func:`summarize`,
+:func:`extract_entities`); :class:`ExtractEntities` wraps them in a batched stage whose
+heavy state (:class:`EntityResources`: tables + CRF tagger) is built once per worker.
+Everything read at run time lives in ``transforms/data/entities/`` and ``transforms/models/``.
 """
 
 from __future__ import annotations
 
-import gettext
 import re
+import unicodedata
 from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
 
 import apache_beam as beam
 
@@ -19,54 +32,546 @@ from schemas.records import Article, Entity
 from transforms.stage import BatchStageDoFn, apply_batch_stage, map_results
 
 STAGE = "entities"
-MAX_WORDS = 4
-_WORD = re.compile(r"[^\W_][\w'’-]*")
+LABELS = ("PER", "ORG", "LOC")
+DATA_DIR = Path(__file__).resolve().parent / "data" / "entities"
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "entities.crfsuite"
+MAX_BODY_CHARS = 400_000  # longer bodies are tagged up to this many characters
+MAX_RUN_TOKENS = 12  # candidate runs are cut into pieces of at most this many tokens
+MAX_ALIAS_TOKENS = 6  # longest gazetteer alias matched, in tokens
+MAX_ENTITIES = 2_000  # per article
+
+# Words (with inner hyphens/apostrophes/dots, but not a possessive 's) or single symbols.
+# Separators are non-word characters, so the pattern cannot backtrack badly.
+_TOKEN = re.compile(r"\w+(?:[-'’.](?!s\b)\w+)*|[^\w\s]")
+_SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]|•–—-")
+_EDGE_PUNCT = ".,;:!?\"“”'‘’()[]{}«»"
+_HAS_DIGIT = re.compile(r"\d")
+_POSSESSIVE = re.compile(r"(?:['’]s?)$")
+# Abbreviations that keep their dot inside a name ("Dr. Dre", "St. Louis", "Jr.").
+_ABBREVIATIONS = frozenset(
+    "Dr Mr Mrs Ms Mt St Ste Sr Jr Prof Gen Lt Col Sgt Capt Rev Ft Inc Ltd Co Corp Bros Hj H Ir Drs".split()
+)
+
+
+# ----------------------------------------------------------------------------- data tables
+
+
+@dataclass(frozen=True)
+class AliasEntry:
+    canonical: str
+    label: str
+    wikidata: Optional[str]
+    trusted: bool  # curated (aliases.tsv) or a country: found even where the model finds nothing
+
+
+@dataclass
+class Tables:
+    """Alias table, title words, connectors and common lower-case words (all data files)."""
+
+    aliases: dict[str, AliasEntry]  # casefolded alias -> entry
+    exact_case: frozenset[str]  # keys of short all-capital aliases ("as", "un") that must match case
+    titles: frozenset[str]  # casefolded title phrases
+    title_max_words: int
+    connectors: frozenset[str]
+    lowercase_words: frozenset[str]
+    not_entities: frozenset[str]
+    first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
+    run_pattern: re.Pattern[str]
+    word_features: dict[str, tuple[str, ...]] = field(default_factory=dict)  # cache
+
+
+def _data_lines(path: Path) -> Iterable[str]:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            yield line
+
+
+@lru_cache(maxsize=1 << 16)
+def fold(text: str) -> str:
+    """Matching key: NFC, casefolded, inner whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 @lru_cache(maxsize=1)
-def country_gazetteer() -> dict[str, str]:
-    """Country name (English common/official, Indonesian) -> English canonical name."""
-    import pycountry
+def load_tables(data_dir: Path = DATA_DIR) -> Tables:
+    """Read the curated ``aliases.tsv`` (wins) and the generated ``gazetteer.tsv``."""
+    aliases: dict[str, AliasEntry] = {}
+    capitals: set[str] = set()  # keys with an all-capital short spelling ("AS", "UN")
+    mixed: set[str] = set()  # keys also spelled otherwise ("Tass" next to "TASS")
+    for name in ("aliases.tsv", "gazetteer.tsv"):
+        for line in _data_lines(data_dir / name):
+            cols = line.split("\t") + ["", ""]
+            alias, canonical, label, wikidata, source = cols[:5]
+            key = fold(alias)
+            if alias.isupper() and len(alias.replace(".", "")) <= 4:
+                capitals.add(key)
+            else:
+                mixed.add(key)
+            if key in aliases or label not in LABELS:
+                continue
+            trusted = name == "aliases.tsv" or source == "pycountry"
+            aliases[key] = AliasEntry(canonical, label, wikidata or None, trusted)
+    first_words: dict[str, int] = {}
+    for key in aliases:
+        words = key.split()
+        first_words[words[0]] = max(first_words.get(words[0], 0), len(words))
+    titles = frozenset(fold(t) for t in _data_lines(data_dir / "titles.txt"))
+    connectors = frozenset(fold(c) for c in _data_lines(data_dir / "connectors.txt"))
+    return Tables(
+        aliases=aliases,
+        exact_case=frozenset(capitals - mixed),
+        titles=titles,
+        title_max_words=max(len(t.split()) for t in titles),
+        connectors=connectors,
+        lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
+        first_words=first_words,
+        not_entities=frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt")),
+        run_pattern=run_pattern(connectors),
+    )
 
-    indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"], fallback=True)
-    names: dict[str, str] = {}
-    for country in pycountry.countries:
-        canonical = getattr(country, "common_name", None) or country.name
-        for name in {country.name, canonical, indonesian.gettext(country.name)}:
-            if name and "," not in name and name[0].isupper():
-                names.setdefault(name, canonical)
-    return names
+
+def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
+    """The alias entry for a mention (short all-capital aliases only in capitals)."""
+    entry = tables.aliases.get(fold(text))
+    if entry is None:
+        return None
+    if text.isupper() or fold(text) not in tables.exact_case:
+        return entry
+    return None
 
 
-def find_entities(body: str, gazetteer: dict[str, str]) -> list[Entity]:
-    """Longest gazetteer matches over word sequences, as LOC entities with body offsets."""
-    words = [(m.start(), m.end()) for m in _WORD.finditer(body)]
-    entities: list[Entity] = []
+# ----------------------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Run:
+    """A candidate run: capitalised tokens (and inner connectors) plus their context."""
+
+    tokens: list[Token]
+    left: tuple[str, ...]  # up to 3 preceding words (casefolded), nearest last
+    right: tuple[str, ...]  # up to 2 following words (casefolded)
+    sentence_start: bool
+    gaz: list[str] = field(default_factory=list)  # gazetteer BIO tags of the tokens
+
+
+def _char_class(predicate: Any, limit: int = 0x2000) -> str:
+    """A regex character class of the characters below ``limit`` satisfying ``predicate``."""
+    chars = [c for c in map(chr, range(limit)) if predicate(c)]
+    ranges: list[list[str]] = []
+    for c in chars:
+        if ranges and ord(c) == ord(ranges[-1][1]) + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "[" + "".join(re.escape(a) if a == b else f"{re.escape(a)}-{re.escape(b)}" for a, b in ranges) + "]"
+
+
+_UPPER = _char_class(str.isupper)
+# A capitalised word (inner hyphens/apostrophes/dots; not a possessive 's), optional final dot.
+_CAP_WORD = rf"{_UPPER}\w*(?:[-'’.](?!s\b)\w+)*\.?"
+_WORD_IN_RUN = re.compile(r"\S+")
+
+
+def run_pattern(connectors: Iterable[str]) -> re.Pattern[str]:
+    """Maximal runs of capitalised words on one line, a connector allowed between two of them.
+
+    Words and separators are disjoint character classes and the connector branch starts
+    lower-case while a word starts upper-case, so matching is linear (no catastrophic
+    backtracking)."""
+    conn = "|".join(sorted((re.escape(c) for c in connectors), key=len, reverse=True))
+    return re.compile(rf"(?<![\w'’\-.]){_CAP_WORD}(?:[ \t]+(?:(?:{conn})[ \t]+)?{_CAP_WORD})*")
+
+
+def _abbreviation(word: str) -> bool:
+    """An initial or a short abbreviation that keeps its dot ("J.", "Dr.", "R.H.", "U.S.")."""
+    core = word[:-1]
+    return len(core) == 1 or core in _ABBREVIATIONS or ("." in core and len(core) <= 8)
+
+
+def _split_run(text: str, start: int, words: list[Token], tables: Tables) -> list[tuple[list[Token], bool]]:
+    """Cut a matched run at sentence-final dots and at words with digits; drop edge connectors.
+
+    Returns pieces as (tokens, starts_after_a_full_stop)."""
+    pieces: list[tuple[list[Token], bool]] = []
+    cur: list[Token] = []
+    after_stop = False
+
+    def flush(next_after_stop: bool) -> None:
+        nonlocal cur, after_stop
+        while cur and cur[-1].text in tables.connectors:
+            cur.pop()
+        while cur and cur[0].text in tables.connectors:
+            cur.pop(0)
+        if cur:
+            pieces.append((cur, after_stop))
+        cur, after_stop = [], next_after_stop
+
+    for tok in words:
+        if _HAS_DIGIT.search(tok.text):
+            flush(False)
+            continue
+        if tok.text.endswith(".") and not _abbreviation(tok.text):
+            cur.append(Token(tok.text[:-1], tok.start, tok.end - 1))
+            flush(True)
+            continue
+        cur.append(tok)
+    flush(False)
+    return pieces
+
+
+def candidate_runs(text: str, tables: Tables) -> list[Run]:
+    """Candidate runs of capitalised words with their context (see :func:`run_pattern`)."""
+    runs: list[Run] = []
+    for match in tables.run_pattern.finditer(text):
+        base = match.start()
+        words = [Token(m.group(), base + m.start(), base + m.end()) for m in _WORD_IN_RUN.finditer(match.group())]
+        for piece, after_stop in _split_run(text, base, words, tables):
+            first, last = piece[0], piece[-1]
+            before = text[max(0, first.start - 50) : first.start]
+            tail = before.rstrip(" \t")
+            sentence_start = after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
+            left = _context_words(before.split()[-3:]) if "\n" not in before else _context_words(before.rsplit("\n", 1)[1].split()[-3:])
+            right = _context_words(text[last.end : last.end + 40].split("\n", 1)[0].split()[:2])
+            for k in range(0, len(piece), MAX_RUN_TOKENS):
+                part = piece[k : k + MAX_RUN_TOKENS]
+                gaz = gazetteer_tags([t.text for t in part], tables)
+                if (
+                    sentence_start and len(piece) == 1 and gaz[0] == "O"
+                    and fold(first.text) in tables.lowercase_words
+                ):
+                    break  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
+                runs.append(Run(part, left, right, sentence_start and k == 0, gaz))
+    return runs
+
+
+def _context_words(words: Sequence[str]) -> tuple[str, ...]:
+    """Context words for features: casefolded, edge punctuation stripped (kept when alone)."""
+    return tuple((w.strip(_EDGE_PUNCT) or w[:1]).casefold() for w in words)
+
+
+def gazetteer_tags(words: Sequence[str], tables: Tables) -> list[str]:
+    """Longest-match gazetteer BIO tags over a run's words ("B-LOC", "I-ORG", "O")."""
+    tags = ["O"] * len(words)
     i = 0
     while i < len(words):
-        if not body[words[i][0]].isupper():
-            i += 1
-            continue
-        for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
-            start, end = words[i][0], words[i + n - 1][1]
-            text = body[start:end]
-            canonical = gazetteer.get(text)
-            if canonical:
-                entities.append(Entity(text=text, label="LOC", start=start, end=end, canonical=canonical))
+        longest = tables.first_words.get(fold(words[i]), 0)
+        for n in range(min(longest, len(words) - i), 0, -1):
+            entry = lookup_alias(_join(words[i : i + n]), tables)
+            if entry is not None:
+                tags[i] = "B-" + entry.label
+                for k in range(i + 1, i + n):
+                    tags[k] = "I-" + entry.label
                 i += n
                 break
         else:
             i += 1
+    return tags
+
+
+def _join(words: Sequence[str]) -> str:
+    return " ".join(words)
+
+
+@lru_cache(maxsize=1 << 16)
+def _shape(word: str) -> str:
+    out = []
+    for ch in word[:6]:
+        c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else ch
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out)
+
+
+def run_features(run: Run, tables: Tables) -> list[list[str]]:
+    """CRF features for each token of a run (strings; crfsuite weights them 1.0)."""
+    words = [t.text for t in run.tokens]
+    lower = [w.casefold() for w in words]
+    gaz = run.gaz
+    n = len(words)
+    context = list(run.left) + lower + list(run.right)
+    offset = len(run.left)
+    common = sum(1 for lw in lower if lw in tables.lowercase_words)
+    share = "runlc=" + ("0" if not common else "all" if common == n else "some")
+    feats: list[list[str]] = []
+    for i, (w, lw) in enumerate(zip(words, lower)):
+        c = i + offset
+        f = [
+            *_word_features(w, tables),
+            "pos=" + ("S" if n == 1 else "F" if i == 0 else "L" if i == n - 1 else "M"),
+            "n=" + str(min(n, 4)),
+            "g=" + gaz[i],
+            "-1=" + (context[c - 1] if c >= 1 else "^"),
+            "+1=" + (context[c + 1] if c + 1 < len(context) else "$"),
+            "-2=" + (context[c - 2] if c >= 2 else "^"),
+            "+2=" + (context[c + 2] if c + 2 < len(context) else "$"),
+            share,
+        ]
+        if i == 0 and run.sentence_start:
+            f.append("sent")
+            if lw in tables.lowercase_words:
+                f.append("lc_sent")
+        if _title_before(context, c, tables):
+            f.append("title")
+        feats.append(f)
+    return feats
+
+
+def _word_features(word: str, tables: Tables) -> tuple[str, ...]:
+    """Features of the word itself (cached per worker, bounded)."""
+    cache = tables.word_features
+    feats = cache.get(word)
+    if feats is None:
+        lw = word.casefold()
+        feats = ("w=" + lw, "s3=" + lw[-3:], "p3=" + lw[:3], "sh=" + _shape(word))
+        if lw in tables.lowercase_words:
+            feats += ("lc",)
+        if lw in tables.not_entities:
+            feats += ("ne",)
+        if len(cache) >= 200_000:
+            cache.clear()
+        cache[word] = feats
+    return feats
+
+
+def _title_before(context: Sequence[str], c: int, tables: Tables) -> bool:
+    for k in range(1, min(tables.title_max_words, c) + 1):
+        if " ".join(context[c - k : c]) in tables.titles:
+            return True
+    return False
+
+
+# ----------------------------------------------------------------------------- tagging
+
+
+@dataclass
+class Span:
+    start: int  # character offsets into the text
+    end: int
+    label: str
+    title: bool = False  # a title word ("Presiden", "spokesperson") announces it
+
+
+def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
+    spans: list[Span] = []
+    cur: Optional[Span] = None
+    for tok, tag, f in zip(run.tokens, tags, feats):
+        if tag == "O" or tag.startswith("B-") or (cur is not None and cur.label != tag[2:]):
+            if cur is not None:
+                spans.append(cur)
+                cur = None
+            if tag == "O":
+                continue
+        if cur is None:
+            cur = Span(tok.start, tok.end, tag[2:], "title" in f)
+        else:
+            cur.end = tok.end
+    if cur is not None:
+        spans.append(cur)
+    return spans
+
+
+def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
+    """The CRF's BIO tags over one candidate run, as spans."""
+    feats = run_features(run, tables)
+    return _bio_spans(run, tagger.tag(feats), feats)
+
+
+def gazetteer_spans(text: str, run: Run, tables: Tables) -> list[Span]:
+    """Longest trusted-alias matches inside one run (curated aliases and countries)."""
+    spans: list[Span] = []
+    gaz, toks = run.gaz, run.tokens
+    for i, tag in enumerate(gaz):
+        if tag[0] == "B":
+            j = i + 1
+            while j < len(gaz) and gaz[j][0] == "I":
+                j += 1
+            start, end = toks[i].start, toks[j - 1].end
+            entry = lookup_alias(text[start:end], tables)
+            if entry is not None and entry.trusted:
+                spans.append(Span(start, end, entry.label))
+    return spans
+
+
+def combine(text: str, model: list[Span], gazetteer: list[Span], tables: Tables) -> list[Span]:
+    """Model spans corrected by rules, plus trusted gazetteer hits the model did not cover.
+
+    * a leading title word is cut off and announces a person ("Presiden Vladimir Putin");
+    * a span that is a trusted alias takes the alias's type ("Israel" is LOC);
+    * a span made of two known names side by side is split ("Hamas Abu Marzouk");
+    * a known place or organisation heading a span is split off ("Rusia Vladimir Putin");
+    * a span made only of weekday/month/nationality words is dropped ("Thursday", "Russian").
+    """
+    out: list[Span] = []
+    for span in model:
+        span = _strip_title(text, span, tables)
+        if span is None:
+            continue
+        mention = text[span.start : span.end]
+        entry = lookup_alias(mention, tables)
+        inner = [g for g in gazetteer if span.start <= g.start and g.end <= span.end]
+        if entry is not None and entry.trusted:
+            span.label = entry.label
+        elif all(fold(w) in tables.not_entities for w in mention.split()):
+            continue
+        elif len(inner) >= 2 and inner[0].start == span.start and inner[-1].end == span.end and _adjacent(text, inner):
+            out.extend(inner)
+            continue
+        elif inner and inner[0].start == span.start and inner[0].end < span.end and inner[0].label != "PER":
+            out.append(inner[0])
+            span = Span(_next_token_start(text, inner[0].end), span.end, span.label, span.title)
+            rest = text[span.start : span.end]
+            if _looks_like_name(rest, tables) and (span.label == "PER" or inner[0].label == "LOC"):
+                span.label = "PER"  # "Iran Ali Bagheri Kani": a country, then a person
+        elif span.title and span.label != "PER" and entry is None and _looks_like_name(mention, tables):
+            span.label = "PER"
+        out.append(span)
+    taken = [(s.start, s.end) for s in out]
+    for g in gazetteer:
+        if not any(a < g.end and g.start < b for a, b in taken):
+            out.append(g)
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
+    """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") off a span."""
+    words = text[span.start : span.end].split(" ")
+    for k in range(min(tables.title_max_words, len(words) - 1), 0, -1):
+        if fold(" ".join(words[:k])) in tables.titles:
+            start = span.start + len(" ".join(words[:k])) + 1
+            rest = Span(start, span.end, span.label, True)
+            if lookup_alias(text[start : span.end], tables) is None and _looks_like_name(text[start : span.end], tables):
+                rest.label = "PER"
+            return rest
+    return span
+
+
+def _adjacent(text: str, spans: Sequence[Span]) -> bool:
+    return all(not text[a.end : b.start].strip() for a, b in zip(spans, spans[1:]))
+
+
+def _next_token_start(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _looks_like_name(text: str, tables: Tables) -> bool:
+    """Two to four capitalised words, none a common word or a known name of a place/organisation."""
+    words = text.split()
+    return (
+        1 <= len(words) <= 4
+        and all(w[0].isupper() and fold(w) not in tables.lowercase_words for w in words)
+        and not any(tables.aliases.get(fold(w), None) and tables.aliases[fold(w)].label != "PER" for w in words)
+    )
+
+
+# ----------------------------------------------------------------------------- canonical names
+
+
+def _strip_possessive(text: str) -> str:
+    return _POSSESSIVE.sub("", text) if len(text) > 3 else text
+
+
+def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entity]:
+    """Entities with canonical names: alias table first, then same-article full names."""
+    full_names: list[tuple[int, tuple[str, ...], str, Optional[str]]] = []  # start, words, canonical, id
+    resolved: list[tuple[Span, str, Optional[str], str]] = []
+    for span in spans:
+        mention = _strip_possessive(text[span.start : span.end])
+        entry = lookup_alias(mention, tables)
+        canonical, wikidata, label = " ".join(mention.split()), None, span.label
+        if entry is not None and (entry.trusted or entry.label == label):
+            canonical, wikidata, label = entry.canonical, entry.wikidata, entry.label
+        words = tuple(fold(mention).split())
+        if label == "PER" and len(words) >= 2:
+            full_names.append((span.start, words, canonical, wikidata))
+        resolved.append((span, canonical, wikidata, label))
+    entities: list[Entity] = []
+    for span, canonical, wikidata, label in resolved:
+        mention = _strip_possessive(text[span.start : span.end])
+        entry = lookup_alias(mention, tables)
+        if entry is None or not entry.trusted:
+            words = tuple(fold(mention).split())
+            full = _full_name(words, span.start, full_names)
+            if full is not None and (label == "PER" or len(words) == 1):
+                canonical, wikidata, label = full[2], full[3], "PER"
+        entities.append(Entity(text[span.start : span.end], label, span.start, span.end, canonical, wikidata))
     return entities
 
 
+def _full_name(words: tuple[str, ...], start: int, full_names: Sequence[tuple]) -> Optional[tuple]:
+    """The nearest earlier (else the first later) longer person name ending with ``words``."""
+    best = None
+    for name in full_names:
+        if len(name[1]) > len(words) and name[1][-len(words) :] == words:
+            if name[0] < start:
+                best = name  # keeps the nearest earlier one
+            elif best is None:
+                return name
+    return best
+
+
+# ----------------------------------------------------------------------------- the stage
+
+
+@dataclass
+class EntityResources:
+    """Heavy per-worker state: the data tables and the CRF tagger."""
+
+    tables: Tables
+    tagger: Any = field(repr=False)
+
+
+def load_resources(model_path: Path = MODEL_PATH) -> EntityResources:
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model_path))
+    return EntityResources(load_tables(), tagger)
+
+
+def find_entities(text: str, resources: EntityResources, use_rules: bool = True) -> list[Entity]:
+    """PER/ORG/LOC mentions in ``text`` with offsets (``text[start:end] == entity.text``)."""
+    text = text[:MAX_BODY_CHARS]
+    tables = resources.tables
+    spans: list[Span] = []
+    for run in candidate_runs(text, tables):
+        if use_rules and run.gaz[-1] != "O" and run.gaz[0][0] == "B" and "B" not in {t[0] for t in run.gaz[1:]}:
+            entry = lookup_alias(text[run.tokens[0].start : run.tokens[-1].end], tables)
+            if entry is not None and entry.trusted:  # a known name alone: no model call needed
+                spans.append(Span(run.tokens[0].start, run.tokens[-1].end, entry.label))
+                continue
+        found = model_spans(run, tables, resources.tagger)
+        if use_rules:
+            found = combine(text, found, gazetteer_spans(text, run, tables), tables)
+        spans.extend(found)
+    return canonicalize(text, spans, tables)[:MAX_ENTITIES]
+
+
 def summarize(entities: Sequence[Entity]) -> tuple[dict[str, Any], ...]:
+    """Article-level summary: one row per (canonical, label) with its mention count."""
     counts = Counter((e.canonical, e.label) for e in entities)
-    return tuple({"canonical": c, "label": l, "count": n} for (c, l), n in counts.most_common())
+    ids = {(e.canonical, e.label): e.wikidata for e in entities if e.wikidata}
+    rows = []
+    for (canonical, label), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        row: dict[str, Any] = {"canonical": canonical, "label": label, "count": count}
+        if (canonical, label) in ids:
+            row["wikidata"] = ids[(canonical, label)]
+        rows.append(row)
+    return tuple(rows)
 
 
-def extract_entities(article: Article, gazetteer: dict[str, str]) -> Article:
-    entities = find_entities(article.body, gazetteer)
+def extract_entities(article: Article, resources: EntityResources) -> Article:
+    """Fill ``entities`` and ``entity_summary`` from ``article.body``."""
+    entities = find_entities(article.body, resources)
     return article.replace(entities=tuple(entities), entity_summary=summarize(entities))
 
 
@@ -74,5 +579,5 @@ class ExtractEntities(beam.PTransform):
     """Articles -> Articles with ``entities`` and ``entity_summary`` (batched per bundle)."""
 
     def expand(self, articles):
-        dofn = BatchStageDoFn(STAGE, map_results(extract_entities), setup_fn=country_gazetteer)
+        dofn = BatchStageDoFn(STAGE, map_results(extract_entities), setup_fn=load_resources)
         return apply_batch_stage(articles, "ExtractEntities", dofn)

@@ -1,0 +1,109 @@
+"""Entity benchmark: F1 per dataset and label on held-out splits, and stage speed.
+
+    .venv/bin/python -m benchmarks.ner_eval [--split test] [--out benchmarks/ner_eval_results.json]
+
+Needs ../shared/data/ner (held-out splits; never used in training). Scores are entity-level,
+exact character span and type (PER/ORG/LOC), computed with the stage's own pure function
+``find_entities`` (candidate runs + CRF + gazetteer rules), and again with the CRF alone
+(``use_rules=False``). Speed: articles of ~3 KB built from held-out sentences (and the seed
+samples), CPU-seconds by ``time.process_time``, one process, after loading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from ner.corpus import DATASETS, Sentence, load
+from transforms import entities as ent
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "ner_eval_results.json"
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "gold": tp + fn}
+
+
+def score(sentences: list[Sentence], resources: ent.EntityResources, use_rules: bool) -> dict:
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for s in sentences:
+        gold = set(s.gold)
+        pred = {(e.start, e.end, e.label) for e in ent.find_entities(s.text, resources, use_rules)}
+        for _, _, label in pred & gold:
+            tp[label] += 1
+        for _, _, label in pred - gold:
+            fp[label] += 1
+        for _, _, label in gold - pred:
+            fn[label] += 1
+    out = {label: prf(tp[label], fp[label], fn[label]) for label in ent.LABELS}
+    out["all"] = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return out
+
+
+def articles_of(sentences: list[Sentence], size: int = 3000) -> list[str]:
+    out, cur = [], []
+    length = 0
+    for s in sentences:
+        cur.append(s.text)
+        length += len(s.text) + 1
+        if length >= size:
+            out.append(" ".join(cur)[:size])
+            cur, length = [], 0
+    return out
+
+
+def speed(texts: list[str], resources: ent.EntityResources, repeat: int) -> dict[str, float]:
+    started = time.process_time()
+    n_entities = 0
+    for _ in range(repeat):
+        for text in texts:
+            n_entities += len(ent.summarize(ent.find_entities(text, resources)))
+    cpu = time.process_time() - started
+    n = len(texts) * repeat
+    return {
+        "articles": n,
+        "mean_chars": round(sum(map(len, texts)) / len(texts)),
+        "cpu_seconds": round(cpu, 3),
+        "articles_per_cpu_second": round(n / cpu, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test", choices=("dev", "test"))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    resources = ent.load_resources()
+    results: dict = {"split": args.split, "f1": {}, "speed": {}}
+    for dataset, (lang, _) in DATASETS.items():
+        sentences = load(dataset, args.split)
+        results["f1"][dataset] = {
+            "language": lang,
+            "sentences": len(sentences),
+            "stage": score(sentences, resources, use_rules=True),
+            "crf_only": score(sentences, resources, use_rules=False),
+        }
+        row = results["f1"][dataset]
+        print(f"{dataset:11s} {lang}  stage F1 {row['stage']['all']['f1']:.3f}  crf-only {row['crf_only']['all']['f1']:.3f}  "
+              + "  ".join(f"{l} {row['stage'][l]['f1']:.3f}" for l in ent.LABELS))
+    id_articles = articles_of(load("nerugm", "test") + load("nergrit", "test"))
+    en_articles = articles_of(load("wikiann-en", "test"))[:200]
+    seeds = [p.read_text(encoding="utf-8")[:3000] for p in sorted((ROOT / "samples").glob("*.txt"))]
+    for name, texts, repeat in (("id_heldout_3kb", id_articles, 3), ("en_heldout_3kb", en_articles, 2), ("seeds_3kb", seeds, 100)):
+        results["speed"][name] = speed(texts, resources, repeat)
+        print(f"speed {name}: {results['speed'][name]}")
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"results written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

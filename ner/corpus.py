@@ -1,0 +1,75 @@
+"""Read the shared NER corpora (token<TAB>tag, blank line between sentences) as text + gold spans.
+
+Tokens are joined with single spaces, so gold entities become character spans that can be
+compared with any tokenisation. Each dataset's tags are mapped onto PER/ORG/LOC; other types
+(NERP's EVT/FNB, NER-UGM's QUANTITY/TIME) become O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ner"
+
+LABEL_MAP = {
+    "PERSON": "PER", "PER": "PER", "PPL": "PER",
+    "ORGANISATION": "ORG", "ORGANIZATION": "ORG", "ORG": "ORG", "IND": "ORG",
+    "PLACE": "LOC", "LOCATION": "LOC", "LOC": "LOC", "PLC": "LOC",
+}
+
+# dataset -> (language, {split: file name}); NERP is lower-cased news (see README).
+DATASETS = {
+    "nergrit": ("id", {"train": "train.tsv", "dev": "valid.tsv", "test": "test.tsv"}),
+    "nerugm": ("id", {"train": "train.tsv", "dev": "dev.tsv", "test": "test.tsv"}),
+    "nerp": ("id", {"train": "train.tsv", "dev": "valid.tsv", "test": "test.tsv"}),
+    "wikiann-en": ("en", {"train": "train.tsv", "dev": "dev.tsv", "test": "test.tsv"}),
+}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    gold: tuple[tuple[int, int, str], ...]  # (start, end, label) character spans
+
+
+def parse_tsv(lines: list[str]) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    words: list[str] = []
+    tags: list[str] = []
+    for line in lines + [""]:
+        line = line.rstrip("\n")
+        if not line.strip():
+            if words:
+                sentences.append(_sentence(words, tags))
+                words, tags = [], []
+            continue
+        word, _, tag = line.partition("\t")
+        words.append(word)
+        tags.append(tag.strip() or "O")
+    return sentences
+
+
+def _sentence(words: list[str], tags: list[str]) -> Sentence:
+    spans: list[tuple[int, int, str]] = []
+    pos, cur = 0, None
+    for word, tag in zip(words, tags):
+        kind = LABEL_MAP.get(tag[2:]) if tag[:2] in ("B-", "I-") else None
+        if cur is not None and (kind is None or tag.startswith("B-") or kind != cur[2]):
+            spans.append(tuple(cur))
+            cur = None
+        if kind is not None:
+            if cur is None:
+                cur = [pos, pos + len(word), kind]
+            else:
+                cur[1] = pos + len(word)
+        pos += len(word) + 1
+    if cur is not None:
+        spans.append(tuple(cur))
+    return Sentence(" ".join(words), tuple(spans))
+
+
+def load(dataset: str, split: str, root: Path = SHARED) -> list[Sentence]:
+    _lang, files = DATASETS[dataset]
+    path = root / dataset / files[split]
+    return parse_tsv(path.read_text(encoding="utf-8").splitlines())
