@@ -10,6 +10,8 @@ import sys
 import traceback
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pipelines.migrate import MigrationError, migrate
@@ -52,6 +54,21 @@ def test_redact_dsn_hides_the_password_in_every_spelling(dsn: str) -> None:
     redacted = redact_dsn(f"could not use {dsn} today")
     assert PASSWORD not in redacted and "***" in redacted
     assert "db.internal" in redacted or "dbname=news" in redacted  # the rest stays readable
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=6, max_size=40))
+def test_no_generated_password_survives_in_any_dsn_spelling(password: str) -> None:
+    from urllib.parse import quote
+
+    assume(password not in "connect to postgresql://news:@db.internal:5432/news host=db.internal user=news failed")
+    kv = make_conninfo(host="db.internal", user="news", password=password, dbname="news")
+    uri = f"postgresql://news:{quote(password, safe='')}@db.internal:5432/news"
+    for dsn in (kv, uri):
+        message = f"connect to {dsn} failed"
+        assert password not in scrub(message, dsn_secrets(dsn, {}))
+        assert password not in describe_dsn(dsn)
+    assert password not in redact_dsn(f"failed: {kv}")
 
 
 def test_scrub_removes_known_secrets_anywhere() -> None:
