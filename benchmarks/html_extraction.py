@@ -75,8 +75,8 @@ def trafilatura_only(html: str) -> str:
 def pipeline(html: str) -> str:
     article = parse_article(RawArticle(id="x", origin=Origin(path="bench"), html=html))
     cleaned = clean_article(article)
-    parts = [cleaned.title or ""] if False else []
-    return "\n\n".join(parts + [cleaned.body])
+    dateline = (cleaned.dateline or {}).get("text")  # article text kept as metadata, part of the body here
+    return f"{dateline} {cleaned.body}" if dateline else cleaned.body
 
 
 SYSTEMS: dict[str, Callable[[str], str]] = {"trafilatura": trafilatura_only, "pipeline": pipeline}

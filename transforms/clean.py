@@ -86,6 +86,7 @@ class Rules:
     months: dict[str, int]
     weekdays: dict[str, int]
     timestamp_words: frozenset
+    future_cues: frozenset
     signoff: re.Pattern
 
 
@@ -149,6 +150,7 @@ def load_rules() -> Rules:
         months=dates["months"],
         weekdays=dates["weekdays"],
         timestamp_words=frozenset(dates["timestamp_words"]),
+        future_cues=frozenset(dates["future_cues"]),
         signoff=signoff,
     )
 
@@ -301,8 +303,10 @@ def strip_glued_headlines(line: str, rules: Rules) -> tuple[str, list[tuple[str,
         pass
     if last is None:
         return line, removed
-    tail = line[last.end():]
-    if len(tail.split()) >= 6 and is_title_like(tail, rules, min_content=5):
+    tail, head = line[last.end():], line[:last.end()]
+    head_shape = shape(head, rules)
+    prose = head_shape.words >= 8 and (head_shape.max_lower_run >= 2 or head_shape.cap_ratio < 0.6)
+    if prose and len(tail.split()) >= 6 and is_title_like(tail, rules, min_content=5):
         removed.append(("headline_run", tail))
         line = line[:last.end()].rstrip()
     return line, removed
@@ -382,7 +386,6 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
             kinds[i] = cut[-1][0] if cut else "empty"
         lines[i] = kept
     _mark_labels_between_clutter(lines, kinds)
-    _mark_trailing_headlines(lines, kinds)
     _mark_foreign_edges(lines, kinds, rules)
     kept_lines = []
     for line, kind in zip(lines, kinds):
@@ -406,20 +409,6 @@ def _mark_labels_between_clutter(lines: list[str], kinds: list[Optional[str]]) -
         after = i == n - 1 or kinds[i + 1] is not None
         if before and after and (i > 0 or i < n - 1):
             kinds[i] = "ui_label"
-
-
-def _mark_trailing_headlines(lines: list[str], kinds: list[Optional[str]]) -> None:
-    """Three or more headline-like lines ending the text (after the last sentence) are related links."""
-    run = []
-    for i in range(len(lines) - 1, -1, -1):
-        if kinds[i] is not None:
-            continue
-        if not is_headline_like(lines[i]) or len(lines[i].split()) < 4:
-            break
-        run.append(i)
-    if len(run) >= 3:
-        for i in run:
-            kinds[i] = "related"
 
 
 def _mark_foreign_edges(lines: list[str], kinds: list[Optional[str]], rules: Rules) -> None:
@@ -467,7 +456,8 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
     Full dates: '27/10/2023', '2023-10-27', '27 Oktober 2023', 'October 27, 2023'.
     Partial ones ('23 Maret', 'October 7') take the year of ``anchor``, else the most
     frequent explicit year; weekdays ('pada Kamis', 'on Thursday') resolve to the latest
-    such day on or before ``anchor`` (the publication date, else the latest full date).
+    such day on or before ``anchor`` (the publication date, else the first full date), or on
+    or after it after a future cue ('until Tuesday', 'Selasa depan').
     """
     rules = rules or load_rules()
     found: list[tuple[int, date]] = []
@@ -514,7 +504,11 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
                 continue
             if any(0 <= p - m.end() <= 3 for p, _ in found):  # 'Jumat (27/10/2023)': the date is explicit
                 continue
-            found.append((m.start(), reference - timedelta(days=(reference.weekday() - weekday) % 7)))
+            context = text[max(0, m.start() - 12):m.start()].lower().split()[-2:] + text[m.end():m.end() + 14].lower().split()[:2]
+            if any(word in rules.future_cues for word in context):
+                found.append((m.start(), reference + timedelta(days=(weekday - reference.weekday()) % 7)))
+            else:
+                found.append((m.start(), reference - timedelta(days=(reference.weekday() - weekday) % 7)))
     return [d for _, d in sorted(found)]
 
 

@@ -156,41 +156,42 @@ def _lower_content(word: str, function_words: frozenset) -> bool:
 def split_glued_title(line: str) -> tuple[Optional[str], str]:
     """Split 'Headline In Title Case First sentence of the article.' at the sentence start.
 
-    The title is the longest prefix (3+ words, at most 250 characters) in title case
-    (at most 15% lower-case content words, never two in a row) that is followed by a
-    capitalised word which is followed by lower-case words (a sentence opening) and
-    not preceded by a comma or colon. Returns (None, line) when there is no such split.
+    The title is the shortest prefix (3+ words, at most 250 characters) in title case
+    (no lower-case content word except a reduplication) followed by a sentence
+    opening: a capitalised word, not after a comma or colon, with a lower-case content
+    word among the next two and two among the next five (a repeated word, as in the
+    reduplication 'Mencak mencak', does not count). Returns (None, line) otherwise.
     """
     from transforms.clean import load_rules
 
     function_words = load_rules().all_function_words
     words = line.split(" ")
     best = None
-    lower = content = run = 0
+    content = 0
     for s in range(1, min(len(words), 40)):
         prev = words[s - 1]
         token = prev.strip(_TOKEN_STRIP)
         if token and _LETTER.search(token) and token.lower() not in function_words:
             content += 1
-            if _lower_content(prev, function_words):
-                lower += 1
-                run += 1
-                if run >= 2:
-                    break
-            else:
-                run = 0
+            repeated = s >= 2 and token.lower() == words[s - 2].strip(_TOKEN_STRIP).lower()
+            if _lower_content(prev, function_words) and not repeated:
+                break  # title case: no lower-case content word (but a reduplication) before the split
         if s < 3 or len(" ".join(words[:s])) > 250:
             continue
-        word, following = words[s], words[s + 1:s + 5]
+        word, following = words[s], words[s + 1:s + 6]
         if not word[:1].isupper() or prev[-1:] in ",:;([-–—" or not following:
             continue
-        if not following[0][:1].islower():
+        if content < 3:
             continue
-        if content < 3 or lower > 0.15 * content:
+        if following[0].lower() == word.lower():  # never inside a reduplication ('Mencak mencak')
             continue
-        if sum(_lower_content(w, function_words) for w in following) < 2:
+        following = [w for w in following if not w.startswith("(")]  # skip glosses such as '(BI)'
+        lower_after = [_lower_content(w, function_words) and w.lower() != before.lower()
+                       for before, w in zip([word, *following], following)]
+        if not any(lower_after[:2]) or sum(lower_after) < 2:
             continue
         best = s
+        break
     if best is None:
         return None, line
     rest = " ".join(words[best:])
@@ -300,13 +301,17 @@ def split_dateline(text: str) -> tuple[Optional[dict[str, Any]], str]:
     return dateline, text[match.end():]
 
 
-def _leading_clutter(lines: list[str]) -> int:
-    """Index of the first line that is not clutter (furniture before the article)."""
+def _is_clutter(line: str) -> bool:
     from transforms.clean import classify_line, load_rules, match_marker
 
     rules = load_rules()
+    return classify_line(line, rules) is not None or match_marker(line, rules) is not None
+
+
+def _leading_clutter(lines: list[str]) -> int:
+    """Index of the first line that is not clutter (furniture before the article)."""
     for i, line in enumerate(lines[:20]):
-        if line and classify_line(line, rules) is None and match_marker(line, rules) is None:
+        if line and not _is_clutter(line):
             return i
     return 0
 
@@ -342,10 +347,10 @@ def parse_article(raw: RawArticle) -> Article:
     dateline = None
     head_lines = head.split("\n")
     checked = 0
-    for i, line in enumerate(head_lines):
+    for i, line in enumerate(head_lines[:30]):
         if checked >= 3:
             break
-        if not line:
+        if not line or _is_clutter(line):
             continue
         checked += 1
         dateline, rest = split_dateline(line)

@@ -1,0 +1,58 @@
+"""The cleaner on the project's own annotated articles (tests/fixtures/clean/), phrased unlike the seeds.
+
+Each fixture marks clutter lines and spans; every article line must stay verbatim,
+every clutter unit must leave the body, and the sidecar JSON's metadata must be found.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.clean_eval import FIXTURES, load_annotated, run, score
+
+OWN = sorted(p for p in FIXTURES.glob("*.txt"))
+SEEDS = sorted(FIXTURES.glob("seeds/*.txt"))
+# Title glued to the first sentence, both in title case around the split: "... Over Tariffs Trade ministers
+# ended" splits one word early ("Tariffs" could open the sentence). Kept visible by the xfail test below.
+KNOWN_TITLE_SPLIT_ERRORS = {"en_trade"}
+
+
+def test_fixture_sets_are_present():
+    assert len(OWN) >= 6 and len(SEEDS) == 5
+    langs = {p.name.split("_")[0] for p in OWN}
+    assert langs == {"id", "en"}
+
+
+@pytest.mark.parametrize("path", OWN + SEEDS, ids=lambda p: p.stem)
+def test_every_sentence_kept_and_all_clutter_removed(path: Path):
+    row = score(load_annotated(path))
+    assert row["lost"] == [] and row["kept"] == row["article"] > 0
+    assert row["missed"] == [] and row["removed"] == row["clutter"] > 0
+
+
+@pytest.mark.parametrize("path", OWN, ids=lambda p: p.stem)
+def test_metadata_is_extracted(path: Path):
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    article = run(load_annotated(path))
+    if "title" in expected and path.stem not in KNOWN_TITLE_SPLIT_ERRORS:
+        assert article.title == expected["title"]
+    for key, value in expected.get("dateline", {}).items():
+        assert article.dateline and article.dateline.get(key) == value, article.dateline
+    if "byline" in expected:
+        assert article.byline == expected["byline"]
+    for credit in expected.get("credits", []):
+        assert credit in article.credits
+    if "captions" in expected:
+        assert list(article.captions) == expected["captions"]
+    if "published_at" in expected:
+        assert article.published_at == expected["published_at"]
+    assert set(expected.get("dates", [])) <= set(article.dates), article.dates
+    assert article.clean["removed"]["lines"] >= 1 and article.clean["removed"]["chars"] > 0
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: title-case title glued to a sentence opening with a capitalised noun")
+def test_known_title_split_error_en_trade():
+    path = FIXTURES / "en_trade.txt"
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert run(load_annotated(path)).title == expected["title"]

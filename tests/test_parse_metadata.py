@@ -1,0 +1,59 @@
+"""Title, dateline and date extraction on inputs unlike the seeds."""
+
+from datetime import date
+
+import pytest
+
+from transforms.clean import find_dates
+from transforms.parse import canonical_place, split_dateline, split_glued_title, split_title
+
+
+@pytest.mark.parametrize("line, place, agency, outlet", [
+    ("JAKARTA, KOMPAS.com - Harga beras naik.", "Jakarta", None, "Kompas"),
+    ("KAIRO (Antara) - Perundingan dilanjutkan.", "Cairo", "Antara", None),
+    ("WASHINGTON (AP) — Lawmakers met on Friday.", "Washington", "AP", None),
+    ("LONDON, Oct 26 (Reuters) - Shares fell.", "London", "Reuters", None),
+    ("Liputan6.com, Jakarta - Banjir melanda.", "Jakarta", None, "Liputan6"),
+])
+def test_dateline_forms(line, place, agency, outlet):
+    dateline, rest = split_dateline(line)
+    assert dateline is not None and dateline.get("place") == place
+    assert dateline.get("agency") == agency and dateline.get("outlet") == outlet
+    assert rest[:1].isupper()
+
+
+@pytest.mark.parametrize("line", [
+    "Harga beras naik - kata pedagang di pasar.",
+    "The minister - who spoke briefly - left early.",
+    "Ini bukan dateline sama sekali.",
+])
+def test_sentences_are_not_datelines(line):
+    assert split_dateline(line) == (None, line)
+
+
+def test_canonical_place_uses_table_and_gazetteer():
+    assert canonical_place("MOSKOW") == "Moscow"
+    assert canonical_place("Yerusalem") == "Jerusalem"
+    assert canonical_place("SURABAYA") == "Surabaya"
+    assert canonical_place("Nowhereville") is None
+
+
+def test_glued_title_split_and_plain_sentences_untouched():
+    title, rest = split_glued_title("Harga Cabai Melonjak Jelang Lebaran Pedagang di pasar tradisional mengeluhkan sepinya pembeli.")
+    assert title == "Harga Cabai Melonjak Jelang Lebaran" and rest.startswith("Pedagang di pasar")
+    sentence = "Presiden Joko Widodo meminta Menteri Keuangan Sri Mulyani Indrawati segera mencairkan dana bantuan."
+    assert split_glued_title(sentence) == (None, sentence)
+    assert split_title("Satu Judul Berita Singkat\nIsi berita dimulai di sini.")[0] == "Satu Judul Berita Singkat"
+
+
+def test_indonesian_and_english_dates():
+    text = ("Rapat digelar Rabu (6/3/2024) di Jakarta. Keputusan diumumkan 8 Maret 2024. "
+            "Sidang berikutnya pada 12 April. Officials met on March 9, 2024 and again on Monday.")
+    assert find_dates(text) == [date(2024, 3, 6), date(2024, 3, 8), date(2024, 4, 12), date(2024, 3, 9), date(2024, 3, 4)]
+
+
+def test_weekday_resolves_against_anchor_and_future_cue():
+    anchor = date(2023, 10, 27)  # a Friday
+    assert find_dates("Delegasi tiba pada Kamis.", anchor) == [date(2023, 10, 26)]
+    assert find_dates("Talks resume next Tuesday.", anchor) == [date(2023, 10, 31)]
+    assert find_dates("Tidak ada tanggal di sini.", anchor) == []
