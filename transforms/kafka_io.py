@@ -335,7 +335,8 @@ class _ReadPartitionFn(beam.DoFn):
 
     def setup(self) -> None:
         self._consumers: dict[tuple[str, int], Any] = {}
-        self._next_offset: dict[tuple[str, int], int] = {}
+        self._fetched: dict[tuple[str, int], list[Any]] = {}  # fetched, not yet emitted
+        self._resume_at: dict[tuple[str, int], int] = {}  # the offset ``_fetched`` continues at
         self._committer = None
         self._commit_lock = threading.Lock()
         self.records_out = Metrics.counter(STAGE, "records_out")
@@ -350,7 +351,7 @@ class _ReadPartitionFn(beam.DoFn):
             self._committer.close(autocommit=False)
 
     def _consumer(self, topic: str, partition: int, offset: int):
-        """The partition's consumer, positioned at ``offset``."""
+        """The partition's consumer and the records it fetched ahead, continuing at ``offset``."""
         from kafka import TopicPartition
 
         key = (topic, partition)
@@ -359,11 +360,10 @@ class _ReadPartitionFn(beam.DoFn):
         if consumer is None:
             consumer = self._consumers[key] = make_consumer(self.config, None, self.max_bytes)
             consumer.assign([tp])
-            self._next_offset[key] = -1
-        if self._next_offset[key] != offset:
+        if self._resume_at.get(key) != offset:  # first use, or the restriction moved: refetch
             consumer.seek(tp, offset)
-            self._next_offset[key] = offset
-        return consumer, tp
+            self._fetched[key] = []
+        return consumer, tp, self._fetched.pop(key, [])
 
     def _commit(self, topic: str, partition: int, offset: int) -> None:
         """Bundle finaliser: commit ``offset`` (the next one to read) for the group."""
@@ -391,49 +391,50 @@ class _ReadPartitionFn(beam.DoFn):
         restriction = tracker.current_restriction()
         bounded = restriction.stop < UNBOUNDED_STOP
         key = (element.topic, element.partition)
-        consumer, tp = self._consumer(element.topic, element.partition, restriction.start)
+        consumer, tp, fetched = self._consumer(element.topic, element.partition, restriction.start)
         started = time.monotonic()
         emitted = 0
         next_offset = restriction.start
         done = False
-        try:
-            while True:
-                if bounded and next_offset >= restriction.stop:
-                    tracker.try_claim(restriction.stop)  # marks the range finished
-                    done = True
+        self._resume_at.pop(key, None)  # unknown until this call returns normally
+        while not done:
+            if bounded and next_offset >= restriction.stop:
+                tracker.try_claim(restriction.stop)  # marks the range finished
+                done = True
+                break
+            if emitted >= self.max_bundle_records or time.monotonic() - started >= self.max_bundle_seconds:
+                break
+            batch = fetched or consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=500).get(tp, [])
+            fetched = []
+            if not batch:
+                position = consumer.position(tp)
+                if bounded and position >= restriction.stop:
+                    next_offset = position  # offsets may have gaps (compaction, transactions)
+                elif not bounded:
+                    _advance(watermark, Timestamp.now())  # caught up: nothing older can come
                     break
-                batch = consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=500).get(tp, [])
-                if not batch:
-                    position = consumer.position(tp)
-                    if bounded and position >= restriction.stop:
-                        next_offset = position  # offsets may have gaps (compaction, transactions)
-                        continue
-                    if not bounded:
-                        _advance(watermark, Timestamp.now())  # caught up: nothing older can come
-                        break
-                else:
-                    for message in batch:
-                        if message.offset < next_offset:
-                            continue
-                        if not tracker.try_claim(message.offset):
-                            done = True  # the runner split the rest off
-                            break
-                        next_offset = message.offset + 1
-                        record = raw_record_of(message.topic, message.partition, message.offset,
-                                               message.key, message.value, self.max_bytes)
-                        moment = event_time_of(message.value, self.max_bytes) or Timestamp.now()
-                        if not bounded:
-                            _advance(watermark, min(moment, Timestamp.now()))
-                        emitted += 1
-                        self.bytes_in.inc(record.true_size)
-                        yield TimestampedValue(record, moment)
-                    if done:
-                        break
-                if emitted >= self.max_bundle_records or time.monotonic() - started >= self.max_bundle_seconds:
+                continue
+            for index, message in enumerate(batch):
+                if message.offset < next_offset:
+                    continue
+                if emitted >= self.max_bundle_records:
+                    fetched = batch[index:]  # kept for the next bundle: no refetch
                     break
-        finally:
-            # Where the consumer really is (it may have fetched past a split point).
-            self._next_offset[key] = next_offset if consumer.position(tp) == next_offset else -1
+                if not tracker.try_claim(message.offset):
+                    done = True  # past the range's end, or the runner split the rest off
+                    fetched = batch[index:]
+                    break
+                next_offset = message.offset + 1
+                record = raw_record_of(message.topic, message.partition, message.offset,
+                                       message.key, message.value, self.max_bytes)
+                moment = event_time_of(message.value, self.max_bytes) or Timestamp.now()
+                if not bounded:
+                    _advance(watermark, min(moment, Timestamp.now()))
+                emitted += 1
+                self.bytes_in.inc(record.true_size)
+                yield TimestampedValue(record, moment)
+        self._fetched[key] = fetched
+        self._resume_at[key] = next_offset
         self.records_out.inc(emitted)
         if self.commit_offsets and next_offset > restriction.start:
             topic, partition, offset = element.topic, element.partition, next_offset

@@ -72,7 +72,7 @@ def read_topic(topic: str, expect: int, timeout: float = 60.0, settle: float = 1
     consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, api_version=API_VERSION, enable_auto_commit=False,
                              group_id=None, max_partition_fetch_bytes=8 << 20)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + min(30.0, timeout)  # a topic nobody wrote to does not exist
         partitions = consumer.partitions_for_topic(topic)
         while not partitions and time.monotonic() < deadline:
             time.sleep(0.3)
