@@ -528,14 +528,15 @@ def clean_article(article: Article) -> Article:
     result = clean_text(article.body, rules)
     if not result.body:
         raise StageError("empty_after_clean", f"no article text left after removing {result.removed_lines} clutter lines")
-    published_at = article.published_at
-    if published_at is None:
-        for line in result.timestamps:
-            stamped = find_dates(line, rules=rules)
-            if stamped:
-                published_at = stamped[0].isoformat()
-                break
-    anchor = _anchor_date(published_at, article.fetched_at)
+    report = result.report()
+    published_date = None  # from a removed timestamp line; a date without time/zone, so not published_at
+    for line in result.timestamps:
+        stamped = find_dates(line, rules=rules)
+        if stamped:
+            published_date = stamped[0]
+            report["published_date"] = published_date.isoformat()
+            break
+    anchor = _anchor_date(article.published_at, article.fetched_at) or published_date
     context = " ".join(filter(None, [(article.dateline or {}).get("text"), result.body]))
     dates = sorted({d.isoformat() for d in find_dates(context, anchor, rules)})
     return article.replace(
@@ -543,9 +544,8 @@ def clean_article(article: Article) -> Article:
         byline=article.byline or result.byline,
         credits=tuple(dict.fromkeys(article.credits + tuple(result.credits))),
         captions=tuple(dict.fromkeys(article.captions + tuple(result.captions))),
-        published_at=published_at,
         dates=tuple(dates),
-        clean=result.report(),
+        clean=report,
     )
 
 
