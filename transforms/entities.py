@@ -18,6 +18,7 @@ Everything read at run time lives in ``transforms/data/entities/`` and ``transfo
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -64,20 +65,22 @@ class AliasEntry:
     trusted: bool  # curated (aliases.tsv) or a country: found even where the model finds nothing
 
 
-@dataclass
+@dataclass(repr=False)
 class Tables:
     """Alias table, title words, connectors and common lower-case words (all data files)."""
 
     aliases: dict[str, AliasEntry]  # casefolded alias -> entry
     exact_case: frozenset[str]  # keys of short all-capital aliases ("as", "un") that must match case
     titles: frozenset[str]  # casefolded title phrases
+    title_first_words: frozenset[str]
     title_max_words: int
     connectors: frozenset[str]
     lowercase_words: frozenset[str]
     not_entities: frozenset[str]
+    run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
-    word_features: dict[str, tuple[str, ...]] = field(default_factory=dict)  # cache
+    word_features: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # cache
 
 
 def _data_lines(path: Path) -> Iterable[str]:
@@ -109,7 +112,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
                 mixed.add(key)
             if key in aliases or label not in LABELS:
                 continue
-            trusted = name == "aliases.tsv" or source == "pycountry"
+            trusted = name == "aliases.tsv" or source.startswith("pycountry")
             aliases[key] = AliasEntry(canonical, label, wikidata or None, trusted)
     first_words: dict[str, int] = {}
     for key in aliases:
@@ -122,10 +125,12 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         exact_case=frozenset(capitals - mixed),
         titles=titles,
         title_max_words=max(len(t.split()) for t in titles),
+        title_first_words=frozenset(t.split()[0] for t in titles),
         connectors=connectors,
         lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
         first_words=first_words,
         not_entities=frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt")),
+        run_prefixes=frozenset(fold(w) for w in _data_lines(data_dir / "run_prefixes.txt")),
         run_pattern=run_pattern(connectors),
     )
 
@@ -196,9 +201,12 @@ def _abbreviation(word: str) -> bool:
 
 
 def _split_run(text: str, start: int, words: list[Token], tables: Tables) -> list[tuple[list[Token], bool]]:
-    """Cut a matched run at sentence-final dots and at words with digits; drop edge connectors.
+    """Cut a matched run into candidate pieces.
 
-    Returns pieces as (tokens, starts_after_a_full_stop)."""
+    Cuts at sentence-final dots and at words with digits, takes out title phrases followed
+    by a name ("Presiden", "Deputy Foreign Minister": they become the next piece's left
+    context, i.e. its ``title`` feature) and a leading article ("The"), and drops connectors
+    at the edges. Returns pieces as (tokens, starts_after_a_full_stop)."""
     pieces: list[tuple[list[Token], bool]] = []
     cur: list[Token] = []
     after_stop = False
@@ -207,23 +215,44 @@ def _split_run(text: str, start: int, words: list[Token], tables: Tables) -> lis
         nonlocal cur, after_stop
         while cur and cur[-1].text in tables.connectors:
             cur.pop()
-        while cur and cur[0].text in tables.connectors:
+        while cur and (cur[0].text in tables.connectors or (len(cur) > 1 and fold(cur[0].text) in tables.run_prefixes)):
             cur.pop(0)
         if cur:
             pieces.append((cur, after_stop))
         cur, after_stop = [], next_after_stop
 
-    for tok in words:
+    i, n = 0, len(words)
+    while i < n:
+        tok = words[i]
         if _HAS_DIGIT.search(tok.text):
             flush(False)
+            i += 1
+            continue
+        title = _title_at(words, i, tables)
+        if title:
+            flush(False)
+            i += title
             continue
         if tok.text.endswith(".") and not _abbreviation(tok.text):
             cur.append(Token(tok.text[:-1], tok.start, tok.end - 1))
             flush(True)
+            i += 1
             continue
         cur.append(tok)
+        i += 1
     flush(False)
     return pieces
+
+
+def _title_at(words: Sequence[Token], i: int, tables: Tables) -> int:
+    """Length in words of a title phrase starting at ``words[i]`` and followed by a word, else 0."""
+    if fold(words[i].text.rstrip(".")) not in tables.title_first_words:
+        return 0
+    for k in range(min(tables.title_max_words, len(words) - i - 1), 0, -1):
+        phrase = " ".join(w.text for w in words[i : i + k])
+        if fold(phrase.rstrip(".")) in tables.titles:
+            return k
+    return 0
 
 
 def candidate_runs(text: str, tables: Tables) -> list[Run]:
@@ -312,6 +341,11 @@ def run_features(run: Run, tables: Tables) -> list[list[str]]:
             "-2=" + (context[c - 2] if c >= 2 else "^"),
             "+2=" + (context[c + 2] if c + 2 < len(context) else "$"),
             share,
+            "g-1=" + (gaz[i - 1] if i else "^"),
+            "g+1=" + (gaz[i + 1] if i + 1 < n else "$"),
+            "-1w=" + (context[c - 1] if c >= 1 else "^") + "|" + lw,
+            "w+1=" + lw + "|" + (context[c + 1] if c + 1 < len(context) else "$"),
+            "s4=" + lw[-4:],
         ]
         if i == 0 and run.sentence_start:
             f.append("sent")
@@ -508,10 +542,11 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
 
 
 def _full_name(words: tuple[str, ...], start: int, full_names: Sequence[tuple]) -> Optional[tuple]:
-    """The nearest earlier (else the first later) longer person name ending with ``words``."""
+    """The nearest earlier (else the first later) longer person name ending with ``words``
+    (or, for one word, starting with it: Indonesian news often shortens to the first name)."""
     best = None
     for name in full_names:
-        if len(name[1]) > len(words) and name[1][-len(words) :] == words:
+        if len(name[1]) > len(words) and (name[1][-len(words) :] == words or (len(words) == 1 and name[1][0] == words[0])):
             if name[0] < start:
                 best = name  # keeps the nearest earlier one
             elif best is None:
@@ -526,7 +561,7 @@ def _full_name(words: tuple[str, ...], start: int, full_names: Sequence[tuple]) 
 class EntityResources:
     """Heavy per-worker state: the data tables and the CRF tagger."""
 
-    tables: Tables
+    tables: Tables = field(repr=False)
     tagger: Any = field(repr=False)
 
 
@@ -543,7 +578,8 @@ def find_entities(text: str, resources: EntityResources, use_rules: bool = True)
     text = text[:MAX_BODY_CHARS]
     tables = resources.tables
     spans: list[Span] = []
-    for run in candidate_runs(text, tables):
+    runs = candidate_runs(text, tables)
+    for run in runs:
         if use_rules and run.gaz[-1] != "O" and run.gaz[0][0] == "B" and "B" not in {t[0] for t in run.gaz[1:]}:
             entry = lookup_alias(text[run.tokens[0].start : run.tokens[-1].end], tables)
             if entry is not None and entry.trusted:  # a known name alone: no model call needed
@@ -553,7 +589,42 @@ def find_entities(text: str, resources: EntityResources, use_rules: bool = True)
         if use_rules:
             found = combine(text, found, gazetteer_spans(text, run, tables), tables)
         spans.extend(found)
+    if use_rules:
+        spans = _add_name_parts(text, runs, spans, tables)
     return canonicalize(text, spans, tables)[:MAX_ENTITIES]
+
+
+def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: Tables) -> list[Span]:
+    """Untagged words that are the first or last word of a person named in the same text
+    ("Zakharova", "Retno" after "Retno Marsudi") become person mentions."""
+    parts: set[str] = set()
+    for span in spans:
+        if span.label == "PER":
+            words = text[span.start : span.end].split()
+            if len(words) >= 2:
+                parts.update(
+                    w for w in (fold(words[0]), fold(words[-1]))
+                    if len(w) > 2 and w not in tables.lowercase_words and w not in tables.title_first_words
+                )
+    if not parts:
+        return spans
+    covered = {i for span in spans for i in (span.start, span.end - 1)}
+    starts = sorted((s.start, s.end) for s in spans)
+    added = []
+    for run in runs:
+        for tok in run.tokens:
+            if fold(tok.text) in parts and tok.start not in covered and not _inside(starts, tok.start):
+                entry = lookup_alias(tok.text, tables)
+                if entry is None or entry.label == "PER":
+                    added.append(Span(tok.start, tok.end, "PER"))
+    if not added:
+        return spans
+    return sorted(spans + added, key=lambda s: s.start)
+
+
+def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def summarize(entities: Sequence[Entity]) -> tuple[dict[str, Any], ...]:
