@@ -1,16 +1,39 @@
-"""Source stage: publisher (outlet registry by domain), domain, and wire agency.
+"""Source stage: who published the page, which wire agency wrote it, which outlets it cites.
 
-``identify_source(article) -> dict`` is the pure function. The outlet registry
-and the agency spellings are data files in ``data/``.
+``identify_source(article) -> dict`` is the pure function. Output keys:
+
+* ``domain``: registered domain of the URL (tldextract, offline suffix list).
+* ``publisher`` / ``country``: the outlet, first found of: the URL's domain in
+  the outlet registry (``data/outlets.json``), the page's ``og:site_name``,
+  the feed's ``source`` field, the parsed dateline's outlet ("TRIBUNNEWS.COM -"),
+  a lead line of the body in that form, a credit tag "(Tribunnews.com/Name)".
+  Names are canonicalised through the registry (name, aliases, domains).
+  ``publisher_from`` says which of these decided (``domain``, ``site_name``,
+  ``feed``, ``dateline``, ``lead``, ``credit``).
+* ``agency``: the wire agency behind the story (``data/agencies.json``), first
+  found of: the dateline's "(Reuters)", a lead line "CITY (AFP) -", the credits
+  ("Reporting by ... Reuters", "(ANTARA/Name)"), a sign-off line at the end of
+  the body ("Reuters", "- AFP"), photo captions ("Picture: .../REUTERS", also
+  caption lines still in the body), and
+  the publisher itself when it is an agency. ``agencies`` lists every agency
+  found this way.
+* ``cited``: canonical names of outlets and agencies the text quotes as
+  sources ("TASS melaporkan", "according to Russia's RIA news agency",
+  "dilansir Sputnik"), each once, in order of first mention, excluding the
+  publisher and the story's own agencies. Cues are data (``data/citations.json``).
+
+All text scanning is over bounded windows with patterns that cannot backtrack
+catastrophically (fixed alternations, bounded repeats).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import apache_beam as beam
 
@@ -19,18 +42,146 @@ from transforms.stage import StageDoFn, apply_stage
 
 STAGE = "source"
 DATA = Path(__file__).with_name("data")
+MAX_BODY_CHARS = 100_000  # citations are looked for in at most this much body text
+LEAD_LINES = 3            # body lines examined for an outlet or agency dateline
+SIGNOFF_LINES = 12        # last body lines examined for an agency sign-off (clutter may follow it)
+MAX_NAME_WORDS = 5        # longest alias, in words
+BEFORE_WINDOW = 70        # characters before a name searched for a cue
+AFTER_WINDOW = 50         # characters after a name searched for a cue
+
+_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f0-9][\w.&'’-]{0,40}")
+_DOMAIN_LIKE = re.compile(r"[\w-]{2,40}(?:\.[a-z]{2,6}){1,2}", re.IGNORECASE)
+_LEAD_DATELINE = re.compile(
+    r"(?:(?P<place>[A-Z][\w.'’-]{0,30}(?: [A-Z][\w.'’-]{0,30}){0,3})(?:, ?|\s+))?"
+    r"(?P<name>[A-Za-z][\w.]{1,40}(?: [A-Z][\w.]{1,20})?)"
+    r"(?:, ?[A-Z][\w]{1,30}(?: [A-Z][\w]{1,30}){0,2})?"
+    r"(?: ?\((?P<agency>[^()\n]{2,40})\))? ?[-–—]{1,2}\s"
+)
+_AGENCY_DATELINE = re.compile(r"[A-Z][^\n()]{0,60}\((?P<agency>[^()\n]{2,40})\)\s{0,3}[-–—]{1,2}")
+_CREDIT_TAG = re.compile(r"\((?P<name>[\w .]{2,40})/[^()\n]{2,80}\)")
+_SIGNOFF = re.compile(r"[\s(\[–—-]{0,4}(?P<names>[A-Za-z][\w .&/,-]{1,60}?)[\s)\].]{0,4}")
+_CAPTION_CREDIT = re.compile(r"(?:picture|photo|foto|image|gambar|credit)s?\s{0,3}:\s{0,3}(?P<credit>[^\n]{1,120})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Outlets and agencies with their spellings, and the citation cues."""
+
+    outlets: dict[str, dict[str, Any]]          # domain -> entry
+    outlet_names: dict[str, dict[str, Any]]     # spelling -> entry (case-sensitive + UPPER)
+    outlet_names_folded: dict[str, dict[str, Any]]  # casefolded spelling -> entry
+    agency_names: dict[str, str]                # spelling -> canonical agency
+    cited_names: dict[str, str]                 # outlet and agency spellings -> canonical name
+    first_words: frozenset[str]                 # first words of every spelling above
+    before: re.Pattern
+    noun_before: re.Pattern
+    after: re.Pattern
+    unknown_prefix: re.Pattern
+    unknown_postfix: re.Pattern
+    not_names: frozenset[str]
+
+
+def _phrases(words: Iterable[str]) -> str:
+    """A regex alternation of phrases, longest first, spaces matching any whitespace."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in ordered)
 
 
 @lru_cache(maxsize=1)
-def outlet_registry() -> dict[str, dict[str, str]]:
-    return json.loads((DATA / "outlets.json").read_text(encoding="utf-8"))["outlets"]
+def registry() -> Registry:
+    outlets = json.loads((DATA / "outlets.json").read_text(encoding="utf-8"))["outlets"]
+    agencies = json.loads((DATA / "agencies.json").read_text(encoding="utf-8"))["agencies"]
+    cues = json.loads((DATA / "citations.json").read_text(encoding="utf-8"))
+    names: dict[str, dict[str, Any]] = {}
+    folded: dict[str, dict[str, Any]] = {}
+    for domain, entry in outlets.items():
+        entry = {**entry, "domain": domain}
+        for spelling in (entry["name"], domain, *entry.get("aliases", ())):
+            names.setdefault(spelling, entry)
+            names.setdefault(spelling.upper(), entry)
+            folded.setdefault(spelling.casefold(), entry)
+    agency_names: dict[str, str] = {}
+    for canonical, spellings in agencies.items():
+        for spelling in (canonical, *spellings):
+            agency_names.setdefault(spelling, canonical)
+            agency_names.setdefault(spelling.upper(), canonical)
+    cited_names = {**{k: v["name"] for k, v in names.items()}, **agency_names}
+    first_words = frozenset(spelling.split(" ")[0] for spelling in cited_names)
+    before, after, nouns = _phrases(cues["before"]), _phrases(cues["after"]), _phrases(cues["nouns"])
+    helpers = _phrases(cues["helpers"])
+    word = r"[\w'’.-]{1,30}"
+    cap_name = r"[A-Z][\w&'’.-]{1,30}(?:\s[A-Z][\w&'’.-]{1,30}){0,3}"
+    return Registry(
+        outlets=outlets,
+        outlet_names=names,
+        outlet_names_folded=folded,
+        agency_names=agency_names,
+        cited_names=cited_names,
+        first_words=first_words,
+        before=re.compile(rf"(?:^|\W)(?:{before})\s+(?:(?:{nouns})\s+)?(?:{word}\s+){{0,3}}$", re.IGNORECASE),
+        noun_before=re.compile(rf"(?:^|\W)(?:{nouns})\s+(?:{word}\s+)?$", re.IGNORECASE),
+        after=re.compile(
+            rf"^\s*(?:\([^()\n]{{1,30}}\)\s*)?,?\s*(?:(?:{_phrases(cues['conjunctions'])})\s+{cap_name}\s+)?"
+            rf"(?:(?:{_phrases(cues['postfix_nouns'])})\s+)?"
+            rf"(?:(?:{helpers})\s+){{0,2}}(?:{after})\b", re.IGNORECASE),
+        unknown_prefix=re.compile(rf"\b(?i:{nouns})\s+(?P<name>{cap_name})"),
+        unknown_postfix=re.compile(rf"(?P<name>{cap_name})\s+(?i:{_phrases(cues['postfix_nouns'])})\b"),
+        not_names=frozenset(cues["not_names"]),
+    )
 
 
-@lru_cache(maxsize=1)
-def agency_spellings() -> dict[str, str]:
-    """Lower-cased spelling -> canonical agency name."""
-    spec = json.loads((DATA / "agencies.json").read_text(encoding="utf-8"))["agencies"]
-    return {spelling.lower(): name for name, spellings in spec.items() for spelling in spellings}
+# ---------------------------------------------------------------- names
+
+
+def _find_names(text: str, table: dict[str, Any]) -> list[tuple[int, int, Any]]:
+    """Non-overlapping (start, end, value) of the longest spellings of ``table`` in ``text``.
+
+    ``table``'s spellings must start with a word of ``registry().first_words``.
+    """
+    tokens = list(_TOKEN.finditer(text))
+    first_words = registry().first_words
+    found, i = [], 0
+    while i < len(tokens):
+        word = tokens[i].group()
+        if word not in first_words and word.rstrip(".,'’") not in first_words:
+            i += 1
+            continue
+        for n in range(min(MAX_NAME_WORDS, len(tokens) - i), 0, -1):
+            start, end = tokens[i].start(), tokens[i + n - 1].end()
+            span = text[start:end]
+            key = span if span in table else span.rstrip(".,'’")
+            value = table.get(key)
+            if value is not None and (n == 1 or _single_spaced(text, tokens[i:i + n])):
+                found.append((start, start + len(key), value))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _single_spaced(text: str, tokens: list[re.Match]) -> bool:
+    return all(text[a.end():b.start()] == " " for a, b in zip(tokens, tokens[1:]))
+
+
+def agency_in(text: Optional[str]) -> Optional[str]:
+    """The first canonical agency named in a short text such as a dateline, credit or caption."""
+    if not text:
+        return None
+    hits = _find_names(text, registry().agency_names)
+    return hits[0][2] if hits else None
+
+
+def outlet_named(name: Optional[str]) -> Optional[dict[str, Any]]:
+    """The registry entry for an outlet name, alias or domain as written in text (any case)."""
+    if not name:
+        return None
+    name = name.strip(" .,:;-–—")
+    reg = registry()
+    entry = reg.outlet_names.get(name) or reg.outlet_names_folded.get(name.casefold())
+    if entry is None and _DOMAIN_LIKE.fullmatch(name):
+        entry = reg.outlets.get(name.lower())
+    return entry
 
 
 @lru_cache(maxsize=1)
@@ -44,39 +195,173 @@ def registered_domain(url: Optional[str]) -> Optional[str]:
     """'https://news.detik.com/x' -> 'detik.com'; None for no or unparseable URL."""
     if not url:
         return None
-    parts = _domain_extractor()(url)
+    parts = _domain_extractor()(url[:2048])
     if not parts.domain or not parts.suffix:
         return None
     return f"{parts.domain}.{parts.suffix}".lower()
 
 
-def agency_in(text: Optional[str]) -> Optional[str]:
-    """The canonical agency named by a short text such as a dateline or sign-off."""
-    if not text:
-        return None
-    spellings = agency_spellings()
-    for word in re.findall(r"[A-Za-z][A-Za-z-]{1,30}(?: [A-Z][a-z]{1,20})?", text):
-        name = spellings.get(word.lower())
-        if name:
-            return name
+# ---------------------------------------------------------------- publisher
+
+
+def _lines(body: str) -> list[str]:
+    return [line.strip() for line in body[:MAX_BODY_CHARS].split("\n") if line.strip()]
+
+
+def _outlet_candidate(name: Optional[str]) -> Optional[tuple[str, Optional[dict[str, Any]]]]:
+    """(publisher name, registry entry) for a name found in text; unknown names only when domain-like."""
+    entry = outlet_named(name)
+    if entry is not None:
+        return entry["name"], entry
+    if name and _DOMAIN_LIKE.fullmatch(name.strip()):
+        return name.strip(), None
     return None
 
 
-def identify_source(article: Article) -> dict[str, Any]:
-    """Publisher, domain and agency of an article."""
+def publisher_signals(article: Article) -> Iterable[tuple[str, str, Optional[dict[str, Any]]]]:
+    """(how, name, entry) candidates for the publisher, best first."""
     domain = registered_domain(article.url)
-    outlet = outlet_registry().get(domain) if domain else None
-    source: dict[str, Any] = {"domain": domain, "publisher": None, "agency": None}
-    if outlet:
-        source.update(publisher=outlet["name"], country=outlet["country"])
-    elif article.source.get("site_name"):
-        source["publisher"] = article.source["site_name"]
-    elif article.raw.source:
-        source["publisher"] = article.raw.source
+    reg = registry()
+    if domain and domain in reg.outlets:
+        yield "domain", reg.outlets[domain]["name"], {**reg.outlets[domain], "domain": domain}
+    for how, value in (("site_name", (article.source or {}).get("site_name")), ("feed", article.raw.source)):
+        if value and value.strip():
+            entry = outlet_named(value)
+            yield how, (entry["name"] if entry else value.strip()[:200]), entry
+    outlet = (article.dateline or {}).get("outlet")
+    candidate = _outlet_candidate(outlet)
+    if candidate:
+        yield "dateline", *candidate
+    for line in _lines(article.body)[:LEAD_LINES]:
+        match = _LEAD_DATELINE.match(line[:160])
+        if match:
+            for name in (match.group("name"), match.group("place")):
+                candidate = _outlet_candidate(name)
+                if candidate:
+                    yield "lead", *candidate
+    tail = _lines(article.body)[-SIGNOFF_LINES:]
+    for text in (*article.credits, *tail):
+        for match in _CREDIT_TAG.finditer(text[:400]):
+            candidate = _outlet_candidate(match.group("name"))
+            if candidate and not agency_in(match.group("name")):
+                yield "credit", *candidate
+
+
+# ---------------------------------------------------------------- agency
+
+
+def agency_signals(article: Article, publisher: Optional[dict[str, Any]]) -> Iterable[str]:
+    """Canonical agencies behind the story, best evidence first."""
     dateline = article.dateline or {}
-    source["agency"] = dateline.get("agency") and agency_in(dateline["agency"]) or next(
-        (name for name in map(agency_in, article.credits) if name), None
-    )
+    for text in (dateline.get("agency"), dateline.get("text")):
+        name = agency_in(text)
+        if name:
+            yield name
+    lines = _lines(article.body)
+    for line in lines[:LEAD_LINES]:
+        match = _AGENCY_DATELINE.match(line[:160])
+        if match:
+            name = agency_in(match.group("agency"))
+            if name:
+                yield name
+    for credit in article.credits:
+        for name in _agencies_in(credit[:400]):
+            yield name
+    for line in lines[-SIGNOFF_LINES:]:
+        name = _signoff_agency(line)
+        if name:
+            yield name
+    captions = [*article.captions, *(line for line in lines if _CAPTION_CREDIT.search(line[:600]))]
+    for caption in captions:
+        for match in _CAPTION_CREDIT.finditer(caption[:600]):
+            yield from _agencies_in(match.group("credit"))
+        for match in _CREDIT_TAG.finditer(caption[:600]):
+            yield from _agencies_in(match.group("name"))
+    if publisher and publisher.get("agency"):
+        yield publisher["agency"]
+
+
+def _agencies_in(text: str) -> list[str]:
+    return [value for _, _, value in _find_names(text, registry().agency_names)]
+
+
+def _signoff_agency(line: str) -> Optional[str]:
+    """'Reuters', '— AFP', '(AP)', 'Reuters/AFP' as a whole line -> the first agency."""
+    if len(line) > 64:
+        return None
+    match = _SIGNOFF.fullmatch(line)
+    if not match:
+        return None
+    parts = [p.strip() for p in re.split(r"[/,&]| and ", match.group("names")) if p.strip()]
+    names = [registry().agency_names.get(p) for p in parts]
+    return names[0] if names and all(names) else None
+
+
+# ---------------------------------------------------------------- cited
+
+
+def cited_outlets(text: str, exclude: Iterable[str] = ()) -> list[str]:
+    """Canonical names of outlets and agencies ``text`` cites as sources, each once, in order."""
+    reg = registry()
+    text = text[:MAX_BODY_CHARS]
+    table = reg.cited_names
+    found: list[tuple[int, str]] = []
+    for start, end, name in _find_names(text, table):
+        if _is_cited(text, start, end):
+            found.append((start, name))
+    for pattern in (reg.unknown_prefix, reg.unknown_postfix):
+        for match in pattern.finditer(text):
+            name = _strip_not_names(match.group("name"), reg.not_names)
+            if not name:
+                continue
+            canonical = table.get(name) or name
+            offset = match.start("name") + match.group("name").rfind(name)
+            if _is_cited(text, match.start(), match.end()) or _is_cited(text, offset, offset + len(name)):
+                found.append((offset, canonical))
+    excluded = set(exclude)
+    out: list[str] = []
+    for _, name in sorted(found):
+        if name not in out and name not in excluded:
+            out.append(name)
+    return out
+
+
+def _is_cited(text: str, start: int, end: int) -> bool:
+    reg = registry()
+    before = text[max(0, start - BEFORE_WINDOW):start]
+    if reg.before.search(before) or reg.noun_before.search(before):
+        return True
+    return bool(reg.after.match(text[end:end + AFTER_WINDOW]))
+
+
+def _strip_not_names(name: str, not_names: frozenset[str]) -> str:
+    words = name.split()
+    while words and (words[0] in not_names or words[0].rstrip("'’s") in not_names):
+        words.pop(0)
+    while words and words[-1] in not_names:
+        words.pop()
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def identify_source(article: Article) -> dict[str, Any]:
+    """Publisher, domain, country, agency and cited outlets of an article (see module doc)."""
+    source: dict[str, Any] = {"publisher": None, "publisher_from": None, "domain": registered_domain(article.url),
+                              "country": None, "agency": None, "agencies": [], "cited": []}
+    entry = None
+    for how, name, entry in publisher_signals(article):
+        source.update(publisher=name, publisher_from=how, country=(entry or {}).get("country"))
+        break
+    agencies: list[str] = []
+    for name in agency_signals(article, entry):
+        if name not in agencies:
+            agencies.append(name)
+    source["agency"] = agencies[0] if agencies else None
+    source["agencies"] = agencies
+    exclude = set(agencies) | ({source["publisher"]} if source["publisher"] else set())
+    source["cited"] = cited_outlets(article.body, exclude)
     return source
 
 
