@@ -96,14 +96,28 @@ controlled.shutdown.enable=true
 EOF
 }
 
-# pid from a pid file when that process is alive and is ours (its command line names our config).
+is_ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF "$2"; }
+
+# pid of our process (its command line names our config file): from the pid file, else
+# found by that exact marker (a pid file lost to an interrupted start) and recorded again.
 live_pid() {
-    local file="$1" marker="$2" pid
-    [ -f "$file" ] || return 1
-    pid="$(cat "$file")"
-    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$marker" || return 1
-    echo "$pid"
+    local file="$1" marker="$2" pid proc
+    if [ -f "$file" ]; then
+        pid="$(cat "$file")"
+        if [ -n "$pid" ] && is_ours "$pid" "$marker"; then
+            echo "$pid"
+            return 0
+        fi
+    fi
+    for proc in /proc/[0-9]*; do
+        pid="${proc#/proc/}"
+        if [ "$pid" != "$$" ] && is_ours "$pid" "$marker" && grep -qx "java" "$proc/comm" 2>/dev/null; then
+            echo "$pid" >"$file"
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
 }
 
 zk_pid() { live_pid "$ZK_PID" "$RUN/zk.properties"; }
@@ -195,7 +209,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-    if broker_pid >/dev/null && port_open "$PORT"; then
+    if zk_pid >/dev/null && broker_pid >/dev/null && port_open "$PORT"; then
         echo "$BOOTSTRAP"
         return 0
     fi
@@ -209,6 +223,11 @@ cmd_kill_broker() {
     kill -9 "$pid"
     while [ -d "/proc/$pid" ]; do sleep 0.05; done
 }
+
+# One start/stop/kill at a time (concurrent test sessions share the broker).
+mkdir -p "$RUN"
+exec 9>"$RUN/lock"
+case "${1:-}" in start | stop | topic | kill-broker) flock -w 300 9 ;; esac
 
 case "${1:-}" in
     start) cmd_start ;;
