@@ -265,23 +265,23 @@ def render_markdown(result: dict[str, Any]) -> str:
     loop = result["plain_loop"]
     lines.append(f"| **all stages (read to serialize)** | **{loop['articles_per_cpu_s']:,.0f}** | |")
     if "replay" in result:
-        rep = result["replay"]
+        rep, runs = result["replay"], result.get("rss", [])
+        floor = loop["articles_per_cpu_s"]
+        mode = " ".join(rep.get("args") or []) or "defaults: in_memory, 1 worker"
         lines += [
             "",
-            "| local replay (DirectRunner) | value |",
-            "|---|---:|",
-            f"| articles / CPU-s, whole process ({rep['articles']} articles, {rep['cpu_s']:.1f} CPU-s) "
-            f"| {rep['articles_per_cpu_s']:,.0f} |",
-            f"| articles / CPU-s, start-up cost ({rep['startup_cpu_s']:.1f} CPU-s) excluded "
-            f"| {rep['steady_articles_per_cpu_s']:,.0f} |",
-            f"| ratio pipeline / plain loop (whole process) | {rep['ratio']:.2f} |",
-            f"| ratio pipeline / plain loop (start-up excluded) | {rep['steady_ratio']:.2f} |",
-            f"| enriched + dead letters | {rep['enriched']} + {rep['dead_letters']} |",
+            f"| local replay (DirectRunner, {mode}) | " + " | ".join(f"N = {r['articles']:,}" for r in runs) + " |",
+            "|---|" + "---:|" * len(runs),
+            "| CPU-s, whole process | " + " | ".join(f"{r['cpu_s']:.1f}" for r in runs) + " |",
+            "| articles / CPU-s | " + " | ".join(f"{r['articles_per_cpu_s']:,.0f}" for r in runs) + " |",
+            "| ratio pipeline / plain loop | " + " | ".join(f"{r['articles_per_cpu_s'] / floor:.2f}" for r in runs) + " |",
+            "| peak RSS | " + " | ".join(f"{r['peak_rss_mb']:,.0f} MB" for r in runs) + " |",
+            "| enriched + dead letters | " + " | ".join(f"{r['enriched']} + {r['dead_letters']}" for r in runs) + " |",
+            "",
+            f"Fixed start-up cost (a 1-article replay): {rep['startup_cpu_s']:.1f} CPU-s; without it the "
+            f"N = {rep['articles']:,} replay runs at {rep['steady_articles_per_cpu_s']:,.0f} articles/CPU-s, "
+            f"ratio {rep['steady_ratio']:.2f}.",
         ]
-        for run in result.get("rss", []):
-            lines.append(f"| peak RSS, N = {run['articles']:,} | {run['peak_rss_mb']:,.0f} MB |")
-        if rep.get("args"):
-            lines.append(f"| pipeline options | `{' '.join(rep['args'])}` |")
     lines += ["", f"Reproduce: `{result['command']}`", ""]
     return "\n".join(lines)
 
@@ -303,9 +303,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--pipeline-arg", action="append", default=[], metavar="ARG",
                         help="extra option for pipelines.ingest, e.g. --pipeline-arg=--direct_num_workers=2 (repeatable)")
     parser.add_argument("--results", default=str(RESULTS), help="results directory (default benchmarks/results)")
-    parser.add_argument("--name", default="latest", help="results file stem (default 'latest')")
+    parser.add_argument("--name", default=None,
+                        help="results file stem (default 'latest'; 'profile' with --profile, whose figures include profiler overhead)")
     parser.add_argument("--workdir", default=None, help="where corpora and outputs go (default: a temp dir)")
     args = parser.parse_args(argv)
+    if args.name is None:
+        args.name = "profile" if args.profile else "latest"
 
     sys.path.insert(0, str(ROOT))
     from benchmarks.corpus import write_corpus
@@ -329,7 +332,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         timings, out = plain_loop(corpus, DEFAULT_MAX_BYTES)
         if profiler is not None:
             profiler.stop()
-            (results_dir / f"{args.name}-profile-stages.txt").write_text(profiler.output_text(unicode=True))
+            (results_dir / f"{args.name}-stages.txt").write_text(profiler.output_text(unicode=True))
         loop_cpu = sum(t.cpu_s for t in timings)
         command = "python -m benchmarks.run" + "".join(
             f" {flag}" for flag in ([f"--n {args.n}"] if args.n != 2000 else [])
@@ -361,7 +364,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             tiny = workdir / "corpus-1.jsonl"
             write_corpus(tiny, 1, args.seed)
             startup = replay(tiny, 1, workdir, args.pipeline_arg)
-            profile_to = results_dir / f"{args.name}-profile-replay.txt" if args.profile else None
+            profile_to = results_dir / f"{args.name}-replay.txt" if args.profile else None
             main_run = replay(corpus, args.n, workdir, args.pipeline_arg, profile_to)
             steady_cpu = max(1e-9, main_run.cpu_s - startup.cpu_s)
             result["replay"] = {
