@@ -112,9 +112,10 @@ class Entity:
     wikidata: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        if out["wikidata"] is None:
-            del out["wikidata"]
+        out: dict[str, Any] = {"text": self.text, "label": self.label, "start": self.start,
+                               "end": self.end, "canonical": self.canonical}
+        if self.wikidata is not None:
+            out["wikidata"] = self.wikidata
         return out
 
 
