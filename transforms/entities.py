@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, NamedTuple, Optional, Sequence
 
 import apache_beam as beam
 
@@ -73,6 +73,7 @@ class Tables:
     exact_case: frozenset[str]  # keys of short all-capital aliases ("as", "un") that must match case
     titles: frozenset[str]  # casefolded title phrases
     title_first_words: frozenset[str]
+    title_last_words: frozenset[str]
     title_max_words: int
     connectors: frozenset[str]
     lowercase_words: frozenset[str]
@@ -126,6 +127,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         titles=titles,
         title_max_words=max(len(t.split()) for t in titles),
         title_first_words=frozenset(t.split()[0] for t in titles),
+        title_last_words=frozenset(t.split()[-1] for t in titles),
         connectors=connectors,
         lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
         first_words=first_words,
@@ -148,8 +150,9 @@ def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
 # ----------------------------------------------------------------------------- candidates
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word of a run, with character offsets into the text."""
+
     text: str
     start: int
     end: int
@@ -157,13 +160,35 @@ class Token:
 
 @dataclass
 class Run:
-    """A candidate run: capitalised tokens (and inner connectors) plus their context."""
+    """A candidate run: capitalised tokens (and inner connectors) plus their context.
 
+    ``known`` is the trusted alias the whole run spells, if any (then no model call is needed
+    and the context words are never computed)."""
+
+    text: str = field(repr=False)
     tokens: list[Token]
-    left: tuple[str, ...]  # up to 3 preceding words (casefolded), nearest last
-    right: tuple[str, ...]  # up to 2 following words (casefolded)
     sentence_start: bool
-    gaz: list[str] = field(default_factory=list)  # gazetteer BIO tags of the tokens
+    gaz: list[str]  # gazetteer BIO tags of the tokens
+    known: Optional[AliasEntry] = None
+    _context: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = field(default=None, repr=False)
+
+    @property
+    def left(self) -> tuple[str, ...]:
+        """Up to 3 preceding words on the same line (casefolded), nearest last."""
+        return self._words()[0]
+
+    @property
+    def right(self) -> tuple[str, ...]:
+        """Up to 2 following words on the same line (casefolded)."""
+        return self._words()[1]
+
+    def _words(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self._context is None:
+            start, end, text = self.tokens[0].start, self.tokens[-1].end, self.text
+            before = text[max(0, start - 50) : start].rsplit("\n", 1)[-1]
+            after = text[end : end + 40].split("\n", 1)[0]
+            self._context = (_context_words(before.split()[-3:]), _context_words(after.split()[:2]))
+        return self._context
 
 
 def _char_class(predicate: Any, limit: int = 0x2000) -> str:
@@ -262,12 +287,9 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
         base = match.start()
         words = [Token(m.group(), base + m.start(), base + m.end()) for m in _WORD_IN_RUN.finditer(match.group())]
         for piece, after_stop in _split_run(text, base, words, tables):
-            first, last = piece[0], piece[-1]
-            before = text[max(0, first.start - 50) : first.start]
-            tail = before.rstrip(" \t")
+            first = piece[0]
+            tail = text[max(0, first.start - 8) : first.start].rstrip(" \t")
             sentence_start = after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
-            left = _context_words(before.split()[-3:]) if "\n" not in before else _context_words(before.rsplit("\n", 1)[1].split()[-3:])
-            right = _context_words(text[last.end : last.end + 40].split("\n", 1)[0].split()[:2])
             for k in range(0, len(piece), MAX_RUN_TOKENS):
                 part = piece[k : k + MAX_RUN_TOKENS]
                 gaz = gazetteer_tags([t.text for t in part], tables)
@@ -276,7 +298,11 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
                     and fold(first.text) in tables.lowercase_words
                 ):
                     break  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
-                runs.append(Run(part, left, right, sentence_start and k == 0, gaz))
+                known = None
+                if gaz[0][0] == "B" and all(t[0] == "I" for t in gaz[1:]):
+                    entry = lookup_alias(text[part[0].start : part[-1].end], tables)
+                    known = entry if entry is not None and entry.trusted else None
+                runs.append(Run(text, part, sentence_start and k == 0, gaz, known))
     return runs
 
 
@@ -322,37 +348,39 @@ def run_features(run: Run, tables: Tables) -> list[list[str]]:
     """CRF features for each token of a run (strings; crfsuite weights them 1.0)."""
     words = [t.text for t in run.tokens]
     lower = [w.casefold() for w in words]
-    gaz = run.gaz
     n = len(words)
-    context = list(run.left) + lower + list(run.right)
-    offset = len(run.left)
+    left = run.left
+    context = ["^", "^", *left, *lower, *run.right, "$", "$"]
+    offset = len(left) + 2
+    gaz = ["^", *run.gaz, "$"]
     common = sum(1 for lw in lower if lw in tables.lowercase_words)
-    share = "runlc=" + ("0" if not common else "all" if common == n else "some")
+    shared = ("runlc=" + ("0" if not common else "all" if common == n else "some"), "n=" + str(min(n, 4)))
+    positions = ("pos=S",) if n == 1 else ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
     feats: list[list[str]] = []
-    for i, (w, lw) in enumerate(zip(words, lower)):
+    for i, w in enumerate(words):
         c = i + offset
+        lw, prev, nxt = context[c], context[c - 1], context[c + 1]
         f = [
             *_word_features(w, tables),
-            "pos=" + ("S" if n == 1 else "F" if i == 0 else "L" if i == n - 1 else "M"),
-            "n=" + str(min(n, 4)),
-            "g=" + gaz[i],
-            "-1=" + (context[c - 1] if c >= 1 else "^"),
-            "+1=" + (context[c + 1] if c + 1 < len(context) else "$"),
-            "-2=" + (context[c - 2] if c >= 2 else "^"),
-            "+2=" + (context[c + 2] if c + 2 < len(context) else "$"),
-            share,
-            "g-1=" + (gaz[i - 1] if i else "^"),
-            "g+1=" + (gaz[i + 1] if i + 1 < n else "$"),
-            "-1w=" + (context[c - 1] if c >= 1 else "^") + "|" + lw,
-            "w+1=" + lw + "|" + (context[c + 1] if c + 1 < len(context) else "$"),
-            "s4=" + lw[-4:],
+            *shared,
+            positions[i],
+            "g=" + gaz[i + 1],
+            "g-1=" + gaz[i],
+            "g+1=" + gaz[i + 2],
+            "-1=" + prev,
+            "+1=" + nxt,
+            "-2=" + context[c - 2],
+            "+2=" + context[c + 2],
+            "-1w=" + prev + "|" + lw,
+            "w+1=" + lw + "|" + nxt,
         ]
-        if i == 0 and run.sentence_start:
-            f.append("sent")
-            if lw in tables.lowercase_words:
-                f.append("lc_sent")
-        if _title_before(context, c, tables):
-            f.append("title")
+        if i == 0:
+            if run.sentence_start:
+                f.append("sent")
+                if lw in tables.lowercase_words:
+                    f.append("lc_sent")
+            if _title_before(context, c, tables):  # titles inside runs were cut out
+                f.append("title")
         feats.append(f)
     return feats
 
@@ -363,7 +391,7 @@ def _word_features(word: str, tables: Tables) -> tuple[str, ...]:
     feats = cache.get(word)
     if feats is None:
         lw = word.casefold()
-        feats = ("w=" + lw, "s3=" + lw[-3:], "p3=" + lw[:3], "sh=" + _shape(word))
+        feats = ("w=" + lw, "s3=" + lw[-3:], "s4=" + lw[-4:], "p3=" + lw[:3], "sh=" + _shape(word))
         if lw in tables.lowercase_words:
             feats += ("lc",)
         if lw in tables.not_entities:
@@ -375,6 +403,8 @@ def _word_features(word: str, tables: Tables) -> tuple[str, ...]:
 
 
 def _title_before(context: Sequence[str], c: int, tables: Tables) -> bool:
+    if context[c - 1] not in tables.title_last_words:
+        return False
     for k in range(1, min(tables.title_max_words, c) + 1):
         if " ".join(context[c - k : c]) in tables.titles:
             return True
@@ -580,11 +610,9 @@ def find_entities(text: str, resources: EntityResources, use_rules: bool = True)
     spans: list[Span] = []
     runs = candidate_runs(text, tables)
     for run in runs:
-        if use_rules and run.gaz[-1] != "O" and run.gaz[0][0] == "B" and "B" not in {t[0] for t in run.gaz[1:]}:
-            entry = lookup_alias(text[run.tokens[0].start : run.tokens[-1].end], tables)
-            if entry is not None and entry.trusted:  # a known name alone: no model call needed
-                spans.append(Span(run.tokens[0].start, run.tokens[-1].end, entry.label))
-                continue
+        if use_rules and run.known is not None:  # a known name alone: no model call needed
+            spans.append(Span(run.tokens[0].start, run.tokens[-1].end, run.known.label))
+            continue
         found = model_spans(run, tables, resources.tagger)
         if use_rules:
             found = combine(text, found, gazetteer_spans(text, run, tables), tables)
