@@ -1,6 +1,6 @@
 """Entity benchmark: F1 per dataset and label on held-out splits, and stage speed.
 
-    .venv/bin/python -m benchmarks.ner_eval [--split test] [--out benchmarks/ner_eval_results.json]
+    .venv/bin/python -m benchmarks.ner_eval [--split test] [--out benchmarks/results/ner_eval.json]
 
 Needs ../shared/data/ner (held-out splits; never used in training). Scores are entity-level,
 exact character span and type (PER/ORG/LOC), computed with the stage's own pure function
@@ -19,11 +19,12 @@ from collections import Counter
 from pathlib import Path
 
 from ner.corpus import DATASETS, SHARED, Sentence, load
+from ner.train import EN_NEWS_GOLD, load_nerp_recased
 from schemas.records import Article, Origin, RawArticle
 from transforms import entities as ent
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "ner_eval_results.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "ner_eval.json"
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -85,6 +86,11 @@ def speed(texts: list[str], resources: ent.EntityResources, repeat: int, rounds:
     }
 
 
+def en_news_gold() -> list[Sentence]:
+    rows = json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]
+    return [Sentence(r["text"], tuple(tuple(e) for e in r["entities"])) for r in rows]
+
+
 def english_news(size: int = 3000) -> list[str]:
     """English news bodies of the ScrapingHub extraction benchmark (unlabelled), cut to ``size``."""
     path = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
@@ -96,11 +102,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test", choices=("dev", "test"))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--model", type=Path, default=ent.MODEL_PATH)
+    parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
-    resources = ent.load_resources()
-    results: dict = {"split": args.split, "f1": {}, "speed": {}}
-    for dataset, (lang, _) in DATASETS.items():
-        sentences = load(dataset, args.split)
+    resources = ent.load_resources(args.model)
+    results: dict = {"split": args.split, "model": str(args.model.relative_to(ROOT)) if args.model.is_relative_to(ROOT) else str(args.model), "f1": {}, "speed": {}}
+    cased = load("nergrit", "train") + load("nerugm", "train") + load("wikiann-en", "train")
+    extra = [("nerp-recased", "id"), ("en-news-hand", "en")]
+    for dataset, lang in [(d, l) for d, (l, _) in DATASETS.items()] + extra:
+        if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
+            sentences = load_nerp_recased(args.split, cased)
+        elif dataset == "en-news-hand":  # English news sentences annotated for this project (test only)
+            if args.split != "test":
+                continue
+            sentences = en_news_gold()
+        else:
+            sentences = load(dataset, args.split)
         results["f1"][dataset] = {
             "language": lang,
             "sentences": len(sentences),
@@ -119,7 +136,7 @@ def main() -> None:
         ("seeds_3kb", seeds, 60),
         ("wikiann_en_3kb_worst_case", wikiann, 2),  # title fragments: nearly every word capitalised
     )
-    for name, texts, repeat in sets:
+    for name, texts, repeat in sets if not args.no_speed else ():
         results["speed"][name] = speed(texts, resources, repeat)
         print(f"speed {name}: {results['speed'][name]}")
     args.out.write_text(json.dumps(results, indent=1) + "\n")

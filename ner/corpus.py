@@ -73,3 +73,62 @@ def load(dataset: str, split: str, root: Path = SHARED) -> list[Sentence]:
     _lang, files = DATASETS[dataset]
     path = root / dataset / files[split]
     return parse_tsv(path.read_text(encoding="utf-8").splitlines())
+
+
+# --- NERP recased -------------------------------------------------------------------------
+# NERP is Indonesian news but entirely lower-cased, while the stage classifies capitalised
+# candidate runs. ``recase`` restores the casing news text would have, by rule from the gold
+# tags: entity and event tokens title-cased (known acronyms upper-cased), sentence starts,
+# weekday/month names and title words right before a person capitalised. It is an
+# approximation (real text capitalises more, e.g. other proper nouns NERP leaves untagged).
+
+_CAPITALISED_TAGS = ("PPL", "PLC", "IND", "EVT")
+
+
+def acronyms(sentences: list[Sentence]) -> frozenset[str]:
+    """Lower-cased forms of words written in capitals (2-5 letters) in cased corpora."""
+    out = set()
+    for s in sentences:
+        for w in s.text.split():
+            if 2 <= len(w) <= 5 and w.isalpha() and w.isupper():
+                out.add(w.lower())
+    return frozenset(out)
+
+
+def load_recased(split: str, acronym_set: frozenset[str], capital_words: frozenset[str],
+                 titles: frozenset[str], root: Path = SHARED) -> list[Sentence]:
+    lines = (root / "nerp" / DATASETS["nerp"][1][split]).read_text(encoding="utf-8").splitlines()
+    out: list[Sentence] = []
+    words: list[str] = []
+    tags: list[str] = []
+    for line in lines + [""]:
+        if not line.strip():
+            if words:
+                out.append(_sentence(_recase(words, tags, acronym_set, capital_words, titles), tags))
+                words, tags = [], []
+            continue
+        word, _, tag = line.partition("\t")
+        words.append(word)
+        tags.append(tag.strip() or "O")
+    return out
+
+
+def _cap(word: str, acronym_set: frozenset[str]) -> str:
+    if word in acronym_set:
+        return word.upper()
+    return "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
+
+
+def _recase(words: list[str], tags: list[str], acronym_set: frozenset[str],
+            capital_words: frozenset[str], titles: frozenset[str]) -> list[str]:
+    out = list(words)
+    for i, (w, t) in enumerate(zip(words, tags)):
+        if t[2:] in _CAPITALISED_TAGS or w in capital_words:
+            out[i] = _cap(w, acronym_set)
+        elif t == "O" and w in titles and i + 1 < len(tags) and tags[i + 1] == "B-PPL":
+            out[i] = _cap(w, acronym_set)
+    starts = [0] + [i + 1 for i, w in enumerate(words) if w in (".", "!", "?")]
+    for i in starts:
+        if i < len(out) and out[i][:1].isalpha():
+            out[i] = out[i][:1].upper() + out[i][1:]
+    return out

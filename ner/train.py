@@ -13,6 +13,7 @@ regularisation (L1 keeps the model small). Settings live in ``ner/config.json``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import time
 from collections import Counter
@@ -22,17 +23,34 @@ import pycrfsuite
 
 import re
 
-from ner.corpus import SHARED, Sentence, load
+from ner.corpus import SHARED, Sentence, acronyms, load, load_recased
 from transforms import entities as ent
 
 CONFIG = Path(__file__).resolve().parent / "config.json"
 _WORD = re.compile(r"[^\W\d_]+")
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+EN_NEWS_GOLD = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "en_news_gold.json"
 
 
 def news_texts() -> list[str]:
-    """English news article bodies (ScrapingHub extraction benchmark ground truth), unlabelled."""
+    """English news article bodies (ScrapingHub extraction benchmark ground truth), unlabelled,
+    minus the articles the hand-annotated English news test sentences come from."""
     path = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
-    return [row["articleBody"] for row in json.loads(path.read_text(encoding="utf-8")).values()]
+    held_out = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
+    texts = []
+    for key, row in json.loads(path.read_text(encoding="utf-8")).items():
+        body = row["articleBody"]
+        if any(s in body or s in body.replace("\n", " ") for s in held_out):
+            continue
+        texts.append(body)
+        page = path.parent / "html" / f"{key}.html.gz"
+        if page.exists():  # the whole page's visible text: menus, teasers, comments
+            html = gzip.decompress(page.read_bytes()).decode("utf-8", "replace")
+            texts.append(_TAG.sub(" ", _SCRIPT.sub(" ", html)))
+    return texts
 
 
 def build_lowercase_words(texts: list[str], min_count: int, path: Path) -> int:
@@ -47,6 +65,15 @@ def build_lowercase_words(texts: list[str], min_count: int, path: Path) -> int:
         encoding="utf-8",
     )
     return len(words)
+
+
+def _outside_entities(sentence: Sentence) -> str:
+    text, pos, parts = sentence.text, 0, []
+    for start, end, _ in sentence.gold:
+        parts.append(text[pos:start])
+        pos = end
+    parts.append(text[pos:])
+    return " ".join(parts)
 
 
 def run_labels(run: ent.Run, gold: tuple[tuple[int, int, str], ...]) -> list[str]:
@@ -69,6 +96,12 @@ def training_items(sentences: list[Sentence], tables: ent.Tables):
             yield ent.run_features(run, tables), run_labels(run, s.gold)
 
 
+def load_nerp_recased(split: str, cased: list[Sentence]) -> list[Sentence]:
+    """NERP with casing restored by rule (see ner.corpus.load_recased)."""
+    tables = ent.load_tables()
+    return load_recased(split, acronyms(cased), tables.not_entities, frozenset(t for t in tables.titles if " " not in t))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=CONFIG)
@@ -78,10 +111,16 @@ def main() -> None:
     train: list[Sentence] = []
     weighted: list[tuple[list[Sentence], int]] = []
     for dataset, weight in config["train"].items():
+        if dataset == "nerp-recased":
+            continue
         sentences = load(dataset, "train")
         train.extend(sentences)
         weighted.append((sentences, weight))
+    if config["train"].get("nerp-recased"):
+        weighted.append((load_nerp_recased("train", train), config["train"]["nerp-recased"]))
     texts = [s.text for s in train] + (news_texts() if config.get("lowercase_from_news") else [])
+    if config["train"].get("nerp-recased"):  # NERP is lower-cased: only its non-entity words count
+        texts += [_outside_entities(s) for s in load("nerp", "train")]
     n_words = build_lowercase_words(texts, config["lowercase_min_count"], ent.DATA_DIR / "lowercase_words.txt")
     ent.load_tables.cache_clear()
     tables = ent.load_tables()

@@ -79,6 +79,7 @@ class Tables:
     lowercase_words: frozenset[str]
     not_entities: frozenset[str]
     run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
+    run_breakers: frozenset[str]  # capitalised words never in a name ("I")
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # cache
@@ -133,6 +134,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         first_words=first_words,
         not_entities=frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt")),
         run_prefixes=frozenset(fold(w) for w in _data_lines(data_dir / "run_prefixes.txt")),
+        run_breakers=frozenset(fold(w) for w in _data_lines(data_dir / "run_breakers.txt")),
         run_pattern=run_pattern(connectors),
     )
 
@@ -249,7 +251,7 @@ def _split_run(text: str, start: int, words: list[Token], tables: Tables) -> lis
     i, n = 0, len(words)
     while i < n:
         tok = words[i]
-        if _HAS_DIGIT.search(tok.text):
+        if _HAS_DIGIT.search(tok.text) or fold(tok.text) in tables.run_breakers:
             flush(False)
             i += 1
             continue
@@ -480,10 +482,13 @@ def combine(text: str, model: list[Span], gazetteer: list[Span], tables: Tables)
         mention = text[span.start : span.end]
         entry = lookup_alias(mention, tables)
         inner = [g for g in gazetteer if span.start <= g.start and g.end <= span.end]
+        words = mention.split()
         if entry is not None and entry.trusted:
             span.label = entry.label
-        elif all(fold(w) in tables.not_entities for w in mention.split()):
+        elif all(fold(w) in tables.not_entities for w in words) or len(mention) == 1:
             continue
+        elif mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words):
+            continue  # an all-capitals kicker or headline ("LOOK WHAT YOU MADE ME DO")
         elif len(inner) >= 2 and inner[0].start == span.start and inner[-1].end == span.end and _adjacent(text, inner):
             out.extend(inner)
             continue
