@@ -138,7 +138,7 @@ wait_port() {
 start_zookeeper() {
     zk_pid >/dev/null && return 0
     nohup "$KAFKA_HOME/bin/kafka-run-class.sh" org.apache.zookeeper.server.quorum.QuorumPeerMain \
-        "$RUN/zk.properties" >"$LOGS/zookeeper.out" 2>&1 </dev/null &
+        "$RUN/zk.properties" >"$LOGS/zookeeper.out" 2>&1 </dev/null 9>&- &
     echo $! >"$ZK_PID"
     wait_port "$ZK_PORT" zk_pid 30 || { log "ZooKeeper did not start; see $LOGS/zookeeper.out"; exit 1; }
 }
@@ -150,7 +150,7 @@ start_broker() {
     # expires (2 s); a broker started earlier exits with "already registered" -- retry.
     for attempt in 1 2 3 4 5; do
         nohup "$KAFKA_HOME/bin/kafka-run-class.sh" kafka.Kafka \
-            "$RUN/server.properties" >"$LOGS/broker.out" 2>&1 </dev/null &
+            "$RUN/server.properties" >"$LOGS/broker.out" 2>&1 </dev/null 9>&- &
         echo $! >"$BROKER_PID"
         if wait_port "$PORT" broker_pid 60; then
             return 0
@@ -183,11 +183,11 @@ create_topics() {
 stop_pid() {
     local pid="$1" name="$2" i
     kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 300; i++)); do
+    for ((i = 0; i < 200; i++)); do
         [ -d "/proc/$pid" ] || return 0
         sleep 0.1
     done
-    log "$name ($pid) did not stop in 30 s; killing"
+    log "$name ($pid) did not stop in 20 s; killing"
     kill -9 "$pid" 2>/dev/null || true
 }
 
