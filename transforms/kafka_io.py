@@ -318,8 +318,9 @@ def _advance(estimator: ManualWatermarkEstimator, moment: Timestamp) -> None:
 class _ReadPartitionFn(beam.DoFn):
     """Reads one partition's offset range; checkpoints every bundle so offsets get committed.
 
-    A bundle ends (``defer_remainder``) after ``max_bundle_records`` records,
-    ``max_bundle_seconds``, or -- unbounded -- when a poll finds nothing new.
+    A bundle ends (``defer_remainder``) after ``max_bundle_records`` records or
+    ``max_bundle_seconds``; unbounded, after one fetch (or an empty poll), so the
+    partitions a worker reads take turns and none waits behind a busy one.
     """
 
     def __init__(self, config: KafkaConfig, group_id: Optional[str], max_bytes: int,
@@ -433,6 +434,8 @@ class _ReadPartitionFn(beam.DoFn):
                 emitted += 1
                 self.bytes_in.inc(record.true_size)
                 yield TimestampedValue(record, moment)
+            if not bounded:
+                break  # one fetch per bundle: partitions take turns, latency stays low
         self._fetched[key] = fetched
         self._resume_at[key] = next_offset
         self.records_out.inc(emitted)
@@ -465,7 +468,7 @@ class ReadFromKafka(beam.PTransform):
         start_from: str = "earliest",
         max_bundle_records: int = 1000,
         max_bundle_seconds: float = 1.0,
-        poll_timeout_ms: int = 200,
+        poll_timeout_ms: int = 100,
     ):
         super().__init__()
         if start_from not in ("earliest", "latest"):

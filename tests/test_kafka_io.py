@@ -1,0 +1,121 @@
+"""Pure parts of the Kafka IO (no broker): settings, secrets, event time, message decoding."""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+import pytest
+from apache_beam.utils.timestamp import Timestamp
+
+from pipelines.options import KafkaOptions, kafka_config
+from transforms.kafka_io import (
+    UNBOUNDED_STOP, KafkaConfig, KafkaOffsetTracker, _PartitionRestrictions, KafkaPartition, event_time_of,
+    parse_api_version, parse_event_time, raw_record_of, record_key,
+)
+from apache_beam.io.restriction_trackers import OffsetRange
+from apache_beam.options.pipeline_options import PipelineOptions
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("auto", None), ("", None), (None, None), ("0.9", (0, 9)), ("2.3.0", (2, 3, 0)), (" 3.7 ", (3, 7)),
+])
+def test_api_version(text, expected):
+    assert parse_api_version(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "1.2.3.4", "latest", "0.x"])
+def test_api_version_rejects(text):
+    with pytest.raises(ValueError):
+        parse_api_version(text)
+
+
+def test_sasl_credentials_come_from_the_environment_and_are_not_kept(monkeypatch):
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "svc-news")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "s3cr3t-value")
+    options = PipelineOptions(["--kafka_bootstrap_servers", "b1:9093,b2:9093", "--kafka_security_protocol",
+                               "SASL_SSL", "--kafka_sasl_mechanism", "SCRAM-SHA-512"]).view_as(KafkaOptions)
+    config = kafka_config(options)
+    kwargs = config.client_kwargs()
+    assert kwargs["bootstrap_servers"] == ["b1:9093", "b2:9093"]
+    assert kwargs["sasl_plain_username"] == "svc-news" and kwargs["sasl_plain_password"] == "s3cr3t-value"
+    assert "api_version" not in kwargs  # auto-negotiated by default
+    # The config (pickled into the pipeline, printed in errors) never holds the secret.
+    assert "s3cr3t" not in repr(config) and "s3cr3t" not in str(options.get_all_options())
+
+
+def test_sasl_without_credentials_is_an_error(monkeypatch):
+    monkeypatch.delenv("KAFKA_SASL_USERNAME", raising=False)
+    monkeypatch.delenv("KAFKA_SASL_PASSWORD", raising=False)
+    with pytest.raises(ValueError, match="KAFKA_SASL_USERNAME"):
+        KafkaConfig("b:9093", security_protocol="SASL_SSL", sasl_mechanism="PLAIN").client_kwargs()
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2025-03-04T05:06:07Z", "2025-03-04T05:06:07Z"),
+    ("2025-03-04T07:06:07+02:00", "2025-03-04T05:06:07Z"),
+    ("2025-03-04T05:06:07", "2025-03-04T05:06:07Z"),  # naive: UTC
+    ("2025-03-04", "2025-03-04T00:00:00Z"),
+])
+def test_event_time(value, expected):
+    assert parse_event_time(value) == Timestamp.from_rfc3339(expected)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "99999-13-45T99:99:99Z", "", 12, None, "2025-02-30T00:00:00Z"])
+def test_event_time_rejects(value):
+    assert parse_event_time(value) is None
+
+
+def test_event_time_of_payload_prefers_fetched_at():
+    payload = orjson.dumps({"text": "x", "published_at": "2020-01-01T00:00:00Z", "fetched_at": "2021-06-01T12:00:00Z"})
+    assert event_time_of(payload, 1000) == Timestamp.from_rfc3339("2021-06-01T12:00:00Z")
+    only_published = orjson.dumps({"text": "x", "published_at": "2020-01-01T00:00:00Z"})
+    assert event_time_of(only_published, 1000) == Timestamp.from_rfc3339("2020-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize("payload", [b"", b"not json", b"[1, 2]", b'{"fetched_at": 5}', b"{" * 3000, None])
+def test_event_time_of_bad_payload_is_none(payload):
+    assert event_time_of(payload, 1 << 20) is None
+
+
+def test_event_time_of_oversize_payload_is_not_parsed():
+    payload = orjson.dumps({"fetched_at": "2021-06-01T12:00:00Z", "text": "y" * 500})
+    assert event_time_of(payload, 100) is None
+
+
+def test_raw_record_keeps_position_key_and_cuts_oversize_values():
+    value = b'{"text": "' + b"z" * 300 + b'"}'
+    record = raw_record_of("raw", 3, 42, b"key-1", value, max_bytes=100)
+    assert record.origin.topic == "raw" and record.origin.partition == 3 and record.origin.offset == 42
+    assert record.key == "key-1" and record.fmt == "json"
+    assert len(record.data) == 100 and record.true_size == len(value)
+    assert record.sha256 == hashlib.sha256(value).hexdigest()
+    small = raw_record_of("raw", 0, 0, None, b"{}", max_bytes=100)
+    assert small.key is None and small.data == b"{}" and small.true_size == 2
+    tombstone = raw_record_of("raw", 0, 1, b"\xff\xfe", None, max_bytes=100)
+    assert tombstone.data == b"" and tombstone.key == "\ufffd\ufffd"
+
+
+def test_record_key_is_the_id():
+    class R:
+        id = "abc"
+    assert record_key(R()) == b"abc"
+    R.id = None
+    assert record_key(R()) is None
+
+
+def test_restrictions_bounded_and_unbounded():
+    provider = _PartitionRestrictions()
+    bounded = provider.initial_restriction(KafkaPartition("t", 0, 5, 25))
+    assert (bounded.start, bounded.stop) == (5, 25)
+    assert provider.restriction_size(None, bounded) == 20
+    assert provider.create_tracker(bounded).is_bounded()
+    assert list(provider.split(None, bounded)) == [bounded]  # a partition is read in order
+    unbounded = provider.initial_restriction(KafkaPartition("t", 0, 7, UNBOUNDED_STOP))
+    tracker = provider.create_tracker(unbounded)
+    assert not tracker.is_bounded()
+    assert tracker.try_claim(7) and tracker.try_claim(9)  # offsets may have gaps
+    primary, residual = tracker.try_split(0)  # a checkpoint: the rest resumes after the last claim
+    assert (primary.stop, residual.start, residual.stop) == (10, 10, UNBOUNDED_STOP)
+    assert provider.truncate(None, unbounded) is None
+    assert isinstance(KafkaOffsetTracker(OffsetRange(0, 1)), KafkaOffsetTracker)
