@@ -168,3 +168,35 @@ def test_data_files_are_well_formed() -> None:
                 assert len(cols) >= 3 and cols[2] in ent.LABELS, line
                 assert cols[0].strip() == cols[0] and cols[1].strip() == cols[1], line
     assert ent.MODEL_PATH.stat().st_size < 50_000_000
+
+
+def test_rules_drop_pronoun_kickers_and_nationality_compounds(resources: ent.EntityResources) -> None:
+    text = ("BREAKING NEWS FROM THE COAST\n"
+            "But I think Iranian-backed groups and Russian officials met in Ankara, I was told.")
+    texts = {e.text for e in ent.find_entities(text, resources)}
+    assert "Ankara" in texts
+    assert not texts & {"I", "But I", "BREAKING NEWS FROM THE COAST", "Iranian-backed", "Russian"}
+
+
+def test_one_type_per_name_within_an_article() -> None:
+    tables = ent.load_tables()
+    entities = [ent.Entity("Kowalczyk", "PER", 0, 9, "Kowalczyk"), ent.Entity("Kowalczyk", "ORG", 20, 29, "Kowalczyk"),
+                ent.Entity("Kowalczyk", "PER", 40, 49, "Kowalczyk"), ent.Entity("Israel", "LOC", 60, 66, "Israel")]
+    assert [e.label for e in ent._consistent_labels(entities, tables)] == ["PER", "PER", "PER", "LOC"]
+
+
+def test_candidate_runs_cut_titles_digits_and_sentence_ends() -> None:
+    tables = ent.load_tables()
+    text = "Wakil Menteri Luar Negeri Iran Ali Bagheri Kani tiba. Kantor berita Rp350 Ribu TASS"
+    runs = [" ".join(t.text for t in r.tokens) for r in ent.candidate_runs(text, tables)]
+    assert runs[0] == "Iran Ali Bagheri Kani"  # title phrase taken out, kept as left context
+    assert "Kantor" not in runs  # a common word capitalised only because it starts a sentence
+    assert any(r.endswith("TASS") for r in runs) and not any("Rp350" in r for r in runs)
+    first = ent.candidate_runs(text, tables)[0]
+    assert "title" in ent.run_features(first, tables)[0]
+
+
+def test_word_clusters_loaded() -> None:
+    tables = ent.load_tables()
+    assert len(tables.clusters) > 10_000
+    assert tables.clusters["john"][1] == tables.clusters["james"][1]

@@ -19,6 +19,7 @@ Everything read at run time lives in ``transforms/data/entities/`` and ``transfo
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 import unicodedata
 from collections import Counter
@@ -47,6 +48,7 @@ _TOKEN = re.compile(r"\w+(?:[-'’.](?!s\b)\w+)*|[^\w\s]")
 _SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]|•–—-")
 _EDGE_PUNCT = ".,;:!?\"“”'‘’()[]{}«»"
 _HAS_DIGIT = re.compile(r"\d")
+_NO_CLUSTER = ("-", "-")
 _POSSESSIVE = re.compile(r"(?:['’]s?)$")
 # Abbreviations that keep their dot inside a name ("Dr. Dre", "St. Louis", "Jr.").
 _ABBREVIATIONS = frozenset(
@@ -80,6 +82,7 @@ class Tables:
     not_entities: frozenset[str]
     run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
+    clusters: dict[str, tuple[str, str]]  # casefolded word -> (cluster of 64, cluster of 256)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # cache
@@ -92,6 +95,14 @@ def _data_lines(path: Path) -> Iterable[str]:
 
 
 @lru_cache(maxsize=1 << 16)
+def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for line in _data_lines(path):
+        word, coarse, fine = line.split("\t")
+        out[word] = (coarse, fine)
+    return out
+
+
 def fold(text: str) -> str:
     """Matching key: NFC, casefolded, inner whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
@@ -135,6 +146,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         not_entities=frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt")),
         run_prefixes=frozenset(fold(w) for w in _data_lines(data_dir / "run_prefixes.txt")),
         run_breakers=frozenset(fold(w) for w in _data_lines(data_dir / "run_breakers.txt")),
+        clusters=_read_clusters(data_dir / "word_clusters.tsv"),
         run_pattern=run_pattern(connectors),
     )
 
@@ -251,7 +263,7 @@ def _split_run(text: str, start: int, words: list[Token], tables: Tables) -> lis
     i, n = 0, len(words)
     while i < n:
         tok = words[i]
-        if _HAS_DIGIT.search(tok.text) or fold(tok.text) in tables.run_breakers:
+        if _HAS_DIGIT.search(tok.text) or tok.text.casefold() in tables.run_breakers:
             flush(False)
             i += 1
             continue
@@ -273,7 +285,7 @@ def _split_run(text: str, start: int, words: list[Token], tables: Tables) -> lis
 
 def _title_at(words: Sequence[Token], i: int, tables: Tables) -> int:
     """Length in words of a title phrase starting at ``words[i]`` and followed by a word, else 0."""
-    if fold(words[i].text.rstrip(".")) not in tables.title_first_words:
+    if words[i].text.rstrip(".").casefold() not in tables.title_first_words:
         return 0
     for k in range(min(tables.title_max_words, len(words) - i - 1), 0, -1):
         phrase = " ".join(w.text for w in words[i : i + k])
@@ -318,7 +330,7 @@ def gazetteer_tags(words: Sequence[str], tables: Tables) -> list[str]:
     tags = ["O"] * len(words)
     i = 0
     while i < len(words):
-        longest = tables.first_words.get(fold(words[i]), 0)
+        longest = tables.first_words.get(words[i].casefold(), 0)
         for n in range(min(longest, len(words) - i), 0, -1):
             entry = lookup_alias(_join(words[i : i + n]), tables)
             if entry is not None:
@@ -398,6 +410,8 @@ def _word_features(word: str, tables: Tables) -> tuple[str, ...]:
             feats += ("lc",)
         if lw in tables.not_entities:
             feats += ("ne",)
+        coarse, fine = tables.clusters.get(lw, _NO_CLUSTER)
+        feats += ("c=" + coarse, "cc=" + fine)
         if len(cache) >= 200_000:
             cache.clear()
         cache[word] = feats
@@ -485,7 +499,7 @@ def combine(text: str, model: list[Span], gazetteer: list[Span], tables: Tables)
         words = mention.split()
         if entry is not None and entry.trusted:
             span.label = entry.label
-        elif all(fold(w) in tables.not_entities for w in words) or len(mention) == 1:
+        elif all(_not_entity_word(w, tables) for w in words) or len(mention) == 1:
             continue
         elif mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words):
             continue  # an all-capitals kicker or headline ("LOOK WHAT YOU MADE ME DO")
@@ -507,6 +521,15 @@ def combine(text: str, model: list[Span], gazetteer: list[Span], tables: Tables)
             out.append(g)
     out.sort(key=lambda s: s.start)
     return out
+
+
+def _not_entity_word(word: str, tables: Tables) -> bool:
+    """A weekday/month/nationality word, also in a compound such as "Iranian-backed"."""
+    folded = fold(word)
+    if folded in tables.not_entities:
+        return True
+    head, _, tail = folded.partition("-")
+    return bool(tail) and head in tables.not_entities and word.partition("-")[2].islower()
 
 
 def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
@@ -552,7 +575,7 @@ def _strip_possessive(text: str) -> str:
 def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entity]:
     """Entities with canonical names: alias table first, then same-article full names."""
     full_names: list[tuple[int, tuple[str, ...], str, Optional[str]]] = []  # start, words, canonical, id
-    resolved: list[tuple[Span, str, Optional[str], str]] = []
+    resolved: list[tuple[Span, str, Optional[str], str, str, Optional[AliasEntry]]] = []
     for span in spans:
         mention = _strip_possessive(text[span.start : span.end])
         entry = lookup_alias(mention, tables)
@@ -562,18 +585,36 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
         words = tuple(fold(mention).split())
         if label == "PER" and len(words) >= 2:
             full_names.append((span.start, words, canonical, wikidata))
-        resolved.append((span, canonical, wikidata, label))
+        resolved.append((span, canonical, wikidata, label, mention, entry))
     entities: list[Entity] = []
-    for span, canonical, wikidata, label in resolved:
-        mention = _strip_possessive(text[span.start : span.end])
-        entry = lookup_alias(mention, tables)
-        if entry is None or not entry.trusted:
+    for span, canonical, wikidata, label, mention, entry in resolved:
+        if full_names and (entry is None or not entry.trusted):
             words = tuple(fold(mention).split())
             full = _full_name(words, span.start, full_names)
             if full is not None and (label == "PER" or len(words) == 1):
                 canonical, wikidata, label = full[2], full[3], "PER"
         entities.append(Entity(text[span.start : span.end], label, span.start, span.end, canonical, wikidata))
-    return entities
+    return _consistent_labels(entities, tables)
+
+
+def _consistent_labels(entities: list[Entity], tables: Tables) -> list[Entity]:
+    """One type per name within an article: mentions of a name the alias table does not type
+    take the type most of its mentions have (the earliest wins a tie)."""
+    votes: dict[str, Counter[str]] = {}
+    for e in entities:
+        votes.setdefault(e.canonical, Counter())[e.label] += 1
+    out = []
+    for e in entities:
+        vote = votes[e.canonical]
+        if len(vote) > 1:
+            entry = lookup_alias(e.text, tables)
+            if entry is None or not entry.trusted:
+                best = max(vote.values())
+                label = next(x.label for x in entities if x.canonical == e.canonical and vote[x.label] == best)
+                if label != e.label:
+                    e = dataclasses.replace(e, label=label)
+        out.append(e)
+    return out
 
 
 def _full_name(words: tuple[str, ...], start: int, full_names: Sequence[tuple]) -> Optional[tuple]:
