@@ -42,7 +42,7 @@ from pipelines.options import DEFAULT_INPUT, DEFAULT_OUTPUT, IngestOptions, Kafk
 from transforms.clean import CleanArticles
 from transforms.entities import ExtractEntities
 from transforms.file_io import ReadArticleFiles, WriteJsonLines
-from transforms.kafka_io import ReadFromKafka, WriteToKafka
+from transforms.kafka_io import KafkaPartition, ReadFromKafka, WriteToKafka, commit_plan, plan_bounded_read
 from transforms.language import TagLanguage
 from transforms.parse import ParseArticles
 from transforms.postgres_sink import PostgresSink, PostgresSinkError, describe_dsn, resolve_dsn
@@ -177,18 +177,25 @@ def build_kafka_pipeline(
     streaming: bool,
     output: Optional[str],
     postgres: Optional[PostgresSink] = None,
-) -> None:
+) -> list[KafkaPartition]:
     """Kafka input: enriched articles and dead letters to their topics (and files, and ``postgres``).
 
     Offsets are committed when a bundle completes, so every sink that must see a record
     before its offset is committed has to be fused with the source: each dead-letter
     PCollection gets its own Kafka sink (a multi-input Flatten would break fusion).
+    File output is grouped (written when the input ends), so with ``output`` the read is
+    planned here and the returned ranges are committed by the caller after the run.
     """
     config = kafka_config(kafka)
+    plan = None
+    if output:
+        plan = plan_bounded_read(config, [kafka.input_topic], kafka.group_id, options.max_input_bytes,
+                                 kafka.kafka_start_from)
     records = pipeline | "ReadKafka" >> ReadFromKafka(
         config, [kafka.input_topic], kafka.group_id, bounded=not streaming,
         max_bytes=options.max_input_bytes, start_from=kafka.kafka_start_from,
         max_bundle_records=kafka.kafka_max_bundle_records, max_bundle_seconds=kafka.kafka_max_bundle_seconds,
+        partitions=plan, commit_offsets=plan is None,
     )
     articles, stage_dead = records | "Enrich" >> EnrichArticles(options.max_input_bytes)
     if postgres is not None:
@@ -203,6 +210,7 @@ def build_kafka_pipeline(
         articles | "WriteArticles" >> WriteJsonLines(os.path.join(output, "articles"))
         stage_dead | "AllDeadLetters" >> beam.Flatten() | "WriteDeadLetters" >> WriteJsonLines(
             os.path.join(output, "dead_letter"))
+    return plan or []
 
 
 def stage_counters(result) -> dict[str, int]:
@@ -331,7 +339,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         sinks = ", ".join(x for x in (kafka.output_topic, kafka.dead_letter_topic, output) if x)
         print(f"[ingest] {'streaming' if streaming else 'replaying'} Kafka topic {kafka.input_topic} "
               f"(group {kafka.group_id}) -> {sinks}", file=sys.stderr, flush=True)
-        build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
+        commit_after_run = build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
     else:
         print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
         build_pipeline(pipeline, ingest, patterns, output, sink)
@@ -341,6 +349,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
               "Not waiting: watch it in the runner's UI (counters: deploy/README.md).", file=sys.stderr, flush=True)
         return 0
     result.wait_until_finish()
+    if kafka_in and commit_after_run:
+        commit_plan(kafka_config(kafka), kafka.group_id, commit_after_run)
     print(summary(stage_counters(result), output, time.perf_counter() - started))
     return 0
 

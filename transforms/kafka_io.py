@@ -250,6 +250,32 @@ def plan_partitions(consumer, topics: Sequence[str], bounded: bool, start_from: 
     return plan
 
 
+def plan_bounded_read(config: KafkaConfig, topics: Sequence[str], group_id: Optional[str], max_bytes: int,
+                      start_from: str = "earliest") -> list[KafkaPartition]:
+    """The partitions and offset ranges a bounded read of ``topics`` would cover, planned now."""
+    consumer = make_consumer(config, group_id, max_bytes)
+    try:
+        return plan_partitions(consumer, topics, True, start_from)
+    finally:
+        consumer.close(autocommit=False)
+
+
+def commit_plan(config: KafkaConfig, group_id: str, plan: Sequence[KafkaPartition]) -> None:
+    """Commit the end of every planned range for ``group_id`` (after a bounded run succeeded)."""
+    from kafka import TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    offsets = {TopicPartition(p.topic, p.partition): OffsetAndMetadata(p.stop, "", -1)
+               for p in plan if p.bounded and p.stop > p.start}
+    if not offsets:
+        return
+    consumer = make_consumer(config, group_id, 1 << 20)
+    try:
+        consumer.commit(offsets)
+    finally:
+        consumer.close(autocommit=False)
+
+
 class _PlanPartitionsFn(beam.DoFn):
     def __init__(self, config: KafkaConfig, topics: Sequence[str], group_id: Optional[str], bounded: bool,
                  start_from: str, max_bytes: int):
@@ -469,7 +495,12 @@ class ReadFromKafka(beam.PTransform):
         max_bundle_records: int = 1000,
         max_bundle_seconds: float = 1.0,
         poll_timeout_ms: int = 100,
+        partitions: Optional[Sequence[KafkaPartition]] = None,
+        commit_offsets: bool = True,
     ):
+        """``partitions``: a plan made before the run (``plan_partitions``) instead of one made
+        at run time; ``commit_offsets=False`` leaves committing to the caller (e.g. after sinks
+        that are not fused with the source, like grouped file writes, have finished)."""
         super().__init__()
         if start_from not in ("earliest", "latest"):
             raise ValueError("start_from must be 'earliest' or 'latest'")
@@ -482,18 +513,23 @@ class ReadFromKafka(beam.PTransform):
         self.max_bundle_records = max_bundle_records
         self.max_bundle_seconds = max_bundle_seconds
         self.poll_timeout_ms = poll_timeout_ms
+        self.partitions = list(partitions) if partitions is not None else None
+        self.commit_offsets = commit_offsets
 
     def expand(self, pbegin):
         reader_class = _ReadPartitionFn if self.bounded else _UnboundedReadPartitionFn
         reader = reader_class(self.config, self.group_id, self.max_bytes, self.max_bundle_records,
-                              self.max_bundle_seconds, self.poll_timeout_ms)
-        return (
-            pbegin
-            | "Impulse" >> beam.Impulse()
-            | "Partitions" >> beam.ParDo(_PlanPartitionsFn(self.config, self.topics, self.group_id, self.bounded,
-                                                           self.start_from, self.max_bytes))
-            | "ReadPartitions" >> beam.ParDo(reader)
-        )
+                              self.max_bundle_seconds, self.poll_timeout_ms, self.commit_offsets)
+        if self.partitions is not None:
+            partitions = pbegin | "Partitions" >> beam.Create(self.partitions, reshuffle=False)
+        else:
+            partitions = (
+                pbegin
+                | "Impulse" >> beam.Impulse()
+                | "Partitions" >> beam.ParDo(_PlanPartitionsFn(self.config, self.topics, self.group_id, self.bounded,
+                                                               self.start_from, self.max_bytes))
+            )
+        return partitions | "ReadPartitions" >> beam.ParDo(reader)
 
 
 # --------------------------------------------------------------------------- sink

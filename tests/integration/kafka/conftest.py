@@ -29,3 +29,9 @@ def ensure_broker(kafka_broker: str) -> str:
     if kafka_sh("status", check=False).returncode != 0:
         kafka_sh("start")
     return kafka_broker
+
+
+def pytest_configure(config) -> None:
+    # kafka-python 3 loads its protocol schemas with importlib.resources' legacy API.
+    for message in ("read_text is deprecated", "open_text is deprecated"):
+        config.addinivalue_line("filterwarnings", f"ignore:{message}:DeprecationWarning")

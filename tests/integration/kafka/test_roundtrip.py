@@ -134,3 +134,16 @@ def _all_positions(topic: str) -> list[tuple[int, int]]:
 
 def _log(tmp_path) -> str:
     return (tmp_path / "ingest.log").read_text(errors="replace")[-3000:]
+
+
+def test_bounded_replay_to_files_commits_after_the_files_are_written(kafka_broker, tmp_path):
+    raw, group = unique_topic("raw"), unique_topic("group")
+    sent = publish(raw, [synthetic_article(i, "files") for i in range(8)] + BAD_RECORDS[:3])
+    out_dir = tmp_path / "out"
+    args = [a for a in ingest_args(raw, "unused", "unused", group) if a not in ("--output_topic", "--dead_letter_topic", "unused")]
+    run_ingest([*args, "--output", str(out_dir)])
+    lines = [orjson.loads(line) for path in sorted(out_dir.glob("*.jsonl")) for line in path.read_bytes().splitlines()]
+    seen = Counter((r["origin"]["partition"], r["origin"]["offset"]) for r in lines)
+    assert set(seen) == set(sent) and max(seen.values()) == 1
+    assert len(list(out_dir.glob("dead_letter-*.jsonl"))) == 1
+    assert committed_offsets(raw, group) == _end_offsets(raw)  # committed once the files were complete
