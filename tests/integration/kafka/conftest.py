@@ -6,9 +6,15 @@ started it. Tests use their own uniquely named topics, so runs never see each ot
 
 from __future__ import annotations
 
+import warnings
 from typing import Iterator
 
 import pytest
+
+with warnings.catch_warnings():
+    # kafka-python 3 loads its protocol schemas with importlib.resources' legacy API.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import kafka  # noqa: F401
 
 from tests.integration.kafka.helpers import BOOTSTRAP, kafka_sh
 
@@ -30,8 +36,3 @@ def ensure_broker(kafka_broker: str) -> str:
         kafka_sh("start")
     return kafka_broker
 
-
-def pytest_configure(config) -> None:
-    # kafka-python 3 loads its protocol schemas with importlib.resources' legacy API.
-    for message in ("read_text is deprecated", "open_text is deprecated"):
-        config.addinivalue_line("filterwarnings", f"ignore:{message}:DeprecationWarning")
