@@ -574,7 +574,7 @@ def _strip_possessive(text: str) -> str:
 
 def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entity]:
     """Entities with canonical names: alias table first, then same-article full names."""
-    full_names: list[tuple[int, tuple[str, ...], str, Optional[str]]] = []  # start, words, canonical, id
+    full_names: dict[str, list[tuple[int, tuple[str, ...], str, Optional[str]]]] = {}  # by first and last word
     resolved: list[tuple[Span, str, Optional[str], str, str, Optional[AliasEntry]]] = []
     for span in spans:
         mention = _strip_possessive(text[span.start : span.end])
@@ -584,13 +584,16 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
             canonical, wikidata, label = entry.canonical, entry.wikidata, entry.label
         words = tuple(fold(mention).split())
         if label == "PER" and len(words) >= 2:
-            full_names.append((span.start, words, canonical, wikidata))
+            name = (span.start, words, canonical, wikidata)
+            full_names.setdefault(words[-1], []).append(name)
+            if words[0] != words[-1]:
+                full_names.setdefault(words[0], []).append(name)
         resolved.append((span, canonical, wikidata, label, mention, entry))
     entities: list[Entity] = []
     for span, canonical, wikidata, label, mention, entry in resolved:
         if full_names and (entry is None or not entry.trusted):
             words = tuple(fold(mention).split())
-            full = _full_name(words, span.start, full_names)
+            full = _full_name(words, span.start, full_names.get(words[-1], ())) if words else None
             if full is not None and (label == "PER" or len(words) == 1):
                 canonical, wikidata, label = full[2], full[3], "PER"
         entities.append(Entity(text[span.start : span.end], label, span.start, span.end, canonical, wikidata))
@@ -603,25 +606,26 @@ def _consistent_labels(entities: list[Entity], tables: Tables) -> list[Entity]:
     votes: dict[str, Counter[str]] = {}
     for e in entities:
         votes.setdefault(e.canonical, Counter())[e.label] += 1
+    winner = {name: vote.most_common(1)[0][0] for name, vote in votes.items() if len(vote) > 1}
+    if not winner:
+        return entities
     out = []
     for e in entities:
-        vote = votes[e.canonical]
-        if len(vote) > 1:
+        label = winner.get(e.canonical, e.label)
+        if label != e.label:
             entry = lookup_alias(e.text, tables)
             if entry is None or not entry.trusted:
-                best = max(vote.values())
-                label = next(x.label for x in entities if x.canonical == e.canonical and vote[x.label] == best)
-                if label != e.label:
-                    e = dataclasses.replace(e, label=label)
+                e = dataclasses.replace(e, label=label)
         out.append(e)
     return out
 
 
 def _full_name(words: tuple[str, ...], start: int, full_names: Sequence[tuple]) -> Optional[tuple]:
     """The nearest earlier (else the first later) longer person name ending with ``words``
-    (or, for one word, starting with it: Indonesian news often shortens to the first name)."""
+    (or, for one word, starting with it: Indonesian news often shortens to the first name).
+    ``full_names`` are the person names containing the mention's last word."""
     best = None
-    for name in full_names:
+    for name in full_names:  # in text order
         if len(name[1]) > len(words) and (name[1][-len(words) :] == words or (len(words) == 1 and name[1][0] == words[0])):
             if name[0] < start:
                 best = name  # keeps the nearest earlier one
@@ -664,8 +668,8 @@ def find_entities(text: str, resources: EntityResources, use_rules: bool = True)
             found = combine(text, found, gazetteer_spans(text, run, tables), tables)
         spans.extend(found)
     if use_rules:
-        spans = _add_name_parts(text, runs, spans, tables)
-    return canonicalize(text, spans, tables)[:MAX_ENTITIES]
+        spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
+    return canonicalize(text, spans[:MAX_ENTITIES], tables)
 
 
 def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: Tables) -> list[Span]:
