@@ -55,7 +55,7 @@ def country_rows(known: dict[str, tuple[str, str, str]]) -> list[tuple[str, str,
                 break
         for name in dict.fromkeys(names):
             rows.append((name, canonical, "LOC", wikidata, "pycountry"))
-    for sub in pycountry.subdivisions.get(country_code="ID"):
+    for sub in sorted(pycountry.subdivisions.get(country_code="ID"), key=lambda s: s.code):
         rows.append((sub.name, sub.name, "LOC", "", "pycountry-subdivision"))
     return rows
 
