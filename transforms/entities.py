@@ -2,13 +2,15 @@
 
 Design (measured in ``benchmarks/ner_eval.py``): proper names are capitalised in both
 Indonesian and English news, so only *candidate runs* (maximal sequences of capitalised
-words, with connectors such as "of"/"bin"/"dan" inside) are classified. A linear-chain CRF
-(python-crfsuite, trained by ``ner/train.py``, model in ``transforms/models/``) tags the
-tokens of each run with BIO labels, using word, shape, context-word, title-word and
-gazetteer features. Rules then add what the model is weak at: curated aliases and
-countries fix the type and are found even when the model misses them ("gazetteer hits for
-free"), a title word ("Presiden", "spokesperson") before a name makes it a person, and a
-surname-only mention ("Zakharova") resolves to the full name used in the same article.
+words on one line, with connectors such as "of"/"bin" inside; title phrases such as
+"Wakil Menteri Luar Negeri" are cut out and become context) are classified. A linear-chain
+CRF (python-crfsuite, trained by ``ner/train.py``, model in ``transforms/models/``) tags the
+tokens of each run with BIO labels, using word, shape, context-word, title-word, gazetteer
+and word-cluster features. Rules then add what the model is weak at: curated aliases and
+countries fix the type and are found without a model call ("gazetteer hits for free"), a
+title word ("Presiden", "spokesperson") before a name makes it a person, a first or last
+name alone ("Zakharova") resolves to the full name used in the same article, and a name
+keeps one type within an article.
 
 Pure functions do the work (:func:`find_entities`, :func:`summarize`,
 :func:`extract_entities`); :class:`ExtractEntities` wraps them in a batched stage whose
@@ -94,7 +96,6 @@ def _data_lines(path: Path) -> Iterable[str]:
             yield line
 
 
-@lru_cache(maxsize=1 << 16)
 def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for line in _data_lines(path):
@@ -239,7 +240,7 @@ def _abbreviation(word: str) -> bool:
     return len(core) == 1 or core in _ABBREVIATIONS or ("." in core and len(core) <= 8)
 
 
-def _split_run(text: str, start: int, words: list[Token], tables: Tables) -> list[tuple[list[Token], bool]]:
+def _split_run(words: list[Token], tables: Tables) -> list[tuple[list[Token], bool]]:
     """Cut a matched run into candidate pieces.
 
     Cuts at sentence-final dots and at words with digits, takes out title phrases followed
@@ -300,7 +301,7 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
     for match in tables.run_pattern.finditer(text):
         base = match.start()
         words = [Token(m.group(), base + m.start(), base + m.end()) for m in _WORD_IN_RUN.finditer(match.group())]
-        for piece, after_stop in _split_run(text, base, words, tables):
+        for piece, after_stop in _split_run(words, tables):
             first = piece[0]
             tail = text[max(0, first.start - 8) : first.start].rstrip(" \t")
             sentence_start = after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
@@ -331,8 +332,8 @@ def gazetteer_tags(words: Sequence[str], tables: Tables) -> list[str]:
     i = 0
     while i < len(words):
         longest = tables.first_words.get(words[i].casefold(), 0)
-        for n in range(min(longest, len(words) - i), 0, -1):
-            entry = lookup_alias(_join(words[i : i + n]), tables)
+        for n in range(min(longest, MAX_ALIAS_TOKENS, len(words) - i), 0, -1):
+            entry = lookup_alias(" ".join(words[i : i + n]), tables)
             if entry is not None:
                 tags[i] = "B-" + entry.label
                 for k in range(i + 1, i + n):
@@ -342,10 +343,6 @@ def gazetteer_tags(words: Sequence[str], tables: Tables) -> list[str]:
         else:
             i += 1
     return tags
-
-
-def _join(words: Sequence[str]) -> str:
-    return " ".join(words)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -556,7 +553,7 @@ def _next_token_start(text: str, pos: int) -> int:
 
 
 def _looks_like_name(text: str, tables: Tables) -> bool:
-    """Two to four capitalised words, none a common word or a known name of a place/organisation."""
+    """One to four capitalised words, none a common word or a known name of a place/organisation."""
     words = text.split()
     return (
         1 <= len(words) <= 4
