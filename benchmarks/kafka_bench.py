@@ -1,5 +1,7 @@
 """Kafka end to end on the local broker: throughput and streaming latency of the ingest job.
 
+0. Kafka IO alone: the source and sink copying ``--articles`` records topic to topic, in
+   this process (CPU of all its threads, kafka-python's network threads included).
 1. Throughput: publish ``--articles`` synthetic 2-3 KB articles (``benchmarks.corpus``) to
    a fresh topic, run ``pipelines.ingest`` as a bounded replay (one worker, DirectRunner),
    read the enriched topic back. Reported: whole-job rate (start-up included) and the
@@ -126,6 +128,44 @@ def throughput(n: int, seed: int) -> dict[str, Any]:
     }
 
 
+class _Passthrough:
+    """A record with ``id`` and ``to_dict`` standing in for an enriched article."""
+
+    def __init__(self, record):
+        self.id = record.key
+        self._record = record
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "origin": self._record.origin.to_dict(), "size": self._record.true_size}
+
+
+def io_only(n: int, seed: int) -> dict[str, Any]:
+    """The Kafka source and sink alone (no enrichment), in this process: CPU per record."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    from transforms.kafka_io import KafkaConfig, ReadFromKafka, WriteToKafka
+
+    tag = uuid.uuid4().hex[:8]
+    raw, out = f"bench-raw-{tag}", f"bench-io-{tag}"
+    prod = producer()
+    for key, value in articles(n, seed, tag):
+        prod.send(raw, key=key, value=value)
+    prod.flush()
+    prod.close()
+    config = KafkaConfig(BOOTSTRAP, api_version=API)
+    cpu_before, started = time.process_time(), time.perf_counter()
+    with beam.Pipeline(runner=fn_runner.FnApiRunner()) as pipeline:
+        (pipeline
+         | ReadFromKafka(config, [raw], f"bench-{tag}", bounded=True, max_bytes=1 << 20)
+         | beam.Map(_Passthrough)
+         | WriteToKafka(config, out))
+    cpu, wall = time.process_time() - cpu_before, time.perf_counter() - started
+    copied = len(read_all(out, n, timeout=30))
+    return {"records": n, "copied": copied, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+            "cpu_ms_per_record": round(1000 * cpu / n, 3), "records_per_cpu_second": round(n / cpu)}
+
+
 class Reader(threading.Thread):
     """Notes the wall time each enriched record becomes readable."""
 
@@ -216,7 +256,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     bench_cpu = time.process_time()
     try:
-        result = {"throughput": throughput(args.articles, args.seed),
+        result = {"io_only": io_only(args.articles, args.seed),
+                  "throughput": throughput(args.articles, args.seed),
                   "latency": latency(args.rate, args.seconds, args.seed)}
     finally:
         if started_broker:
