@@ -200,3 +200,11 @@ def test_word_clusters_loaded() -> None:
     tables = ent.load_tables()
     assert len(tables.clusters) > 10_000
     assert tables.clusters["john"][1] == tables.clusters["james"][1]
+
+
+def test_other_languages_get_only_known_names(resources: ent.EntityResources) -> None:
+    body = "Die Bundesregierung in Berlin kritisierte Präsident Putin. Der Kanzler Olaf Scholz reiste nach Moskau."
+    german = ent.extract_entities(article(body, language="de"), resources)
+    assert {(e.text, e.canonical) for e in german.entities} == {("Berlin", "Berlin"), ("Putin", "Vladimir Putin")}
+    english_model = ent.extract_entities(article(body, language="en"), resources)
+    assert len(english_model.entities) > len(german.entities)

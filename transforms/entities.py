@@ -43,6 +43,9 @@ MAX_BODY_CHARS = 400_000  # longer bodies are tagged up to this many characters
 MAX_RUN_TOKENS = 12  # candidate runs are cut into pieces of at most this many tokens
 MAX_ALIAS_TOKENS = 6  # longest gazetteer alias matched, in tokens
 MAX_ENTITIES = 2_000  # per article
+# Languages the model was trained for (Malay is close to Indonesian; "und" = not determined).
+# Other languages get only the trusted gazetteer hits: German, for one, capitalises every noun.
+MODEL_LANGUAGES = frozenset({"id", "en", "ms", "und"})
 
 # Words (with inner hyphens/apostrophes/dots, but not a possessive 's) or single symbols.
 # Separators are non-word characters, so the pattern cannot backtrack badly.
@@ -650,8 +653,13 @@ def load_resources(model_path: Path = MODEL_PATH) -> EntityResources:
     return EntityResources(load_tables(), tagger)
 
 
-def find_entities(text: str, resources: EntityResources, use_rules: bool = True) -> list[Entity]:
-    """PER/ORG/LOC mentions in ``text`` with offsets (``text[start:end] == entity.text``)."""
+def find_entities(
+    text: str, resources: EntityResources, use_rules: bool = True, use_model: bool = True
+) -> list[Entity]:
+    """PER/ORG/LOC mentions in ``text`` with offsets (``text[start:end] == entity.text``).
+
+    ``use_rules=False`` gives the CRF alone (for the benchmark); ``use_model=False`` only the
+    trusted alias table (curated names and countries)."""
     text = text[:MAX_BODY_CHARS]
     tables = resources.tables
     spans: list[Span] = []
@@ -659,6 +667,9 @@ def find_entities(text: str, resources: EntityResources, use_rules: bool = True)
     for run in runs:
         if use_rules and run.known is not None:  # a known name alone: no model call needed
             spans.append(Span(run.tokens[0].start, run.tokens[-1].end, run.known.label))
+            continue
+        if not use_model:
+            spans.extend(gazetteer_spans(text, run, tables))
             continue
         found = model_spans(run, tables, resources.tagger)
         if use_rules:
@@ -716,8 +727,9 @@ def summarize(entities: Sequence[Entity]) -> tuple[dict[str, Any], ...]:
 
 
 def extract_entities(article: Article, resources: EntityResources) -> Article:
-    """Fill ``entities`` and ``entity_summary`` from ``article.body``."""
-    entities = find_entities(article.body, resources)
+    """Fill ``entities`` and ``entity_summary`` from ``article.body`` (the model only for the
+    languages it knows, see ``MODEL_LANGUAGES``)."""
+    entities = find_entities(article.body, resources, use_model=article.language in MODEL_LANGUAGES)
     return article.replace(entities=tuple(entities), entity_summary=summarize(entities))
 
 
