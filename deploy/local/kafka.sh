@@ -85,6 +85,9 @@ offsets.topic.replication.factor=1
 offsets.topic.num.partitions=4
 auto.create.topics.enable=true
 delete.topic.enable=true
+# Records up to the ingest job's default --max_input_bytes (5 MB) plus envelope.
+message.max.bytes=6291456
+replica.fetch.max.bytes=6291456
 num.network.threads=2
 num.io.threads=4
 log.retention.hours=168
