@@ -42,7 +42,7 @@ from pipelines.options import DEFAULT_INPUT, DEFAULT_OUTPUT, IngestOptions, Kafk
 from transforms.clean import CleanArticles
 from transforms.entities import ExtractEntities
 from transforms.file_io import ReadArticleFiles, WriteJsonLines
-from transforms.kafka_io import KafkaPartition, ReadFromKafka, WriteToKafka, commit_plan, plan_bounded_read
+from transforms.kafka_io import KafkaPartition, ReadFromKafka, WriteToKafka, finish_bounded_read, plan_bounded_read
 from transforms.language import TagLanguage
 from transforms.parse import ParseArticles
 from transforms.postgres_sink import PostgresSink, PostgresSinkError, describe_dsn, resolve_dsn
@@ -143,8 +143,11 @@ def build_pipeline(
     dead_letters | "WriteDeadLetters" >> WriteJsonLines(os.path.join(output, "dead_letter"))
 
 
-def check_kafka_options(kafka: KafkaOptions, ingest: IngestOptions, streaming: bool) -> bool:
-    """Validate the Kafka flags; True when the input is a Kafka topic."""
+def check_kafka_options(kafka: KafkaOptions, ingest: IngestOptions, streaming: bool, local_workers: int = 1) -> bool:
+    """Validate the Kafka flags; True when the input is a Kafka topic.
+
+    ``local_workers``: the DirectRunner's worker count, or 1 for another runner.
+    """
     kafka_in = bool(kafka.input_topic)
     if (kafka_in or kafka.output_topic or kafka.dead_letter_topic) and not kafka.kafka_bootstrap_servers:
         raise UsageError("--kafka_bootstrap_servers is required with Kafka topics")
@@ -160,6 +163,10 @@ def check_kafka_options(kafka: KafkaOptions, ingest: IngestOptions, streaming: b
         raise UsageError("Kafka input needs --output_topic or --output")
     if kafka.output_topic and not (kafka.dead_letter_topic or ingest.output):
         raise UsageError("--output_topic needs --dead_letter_topic (or --output) so dead letters are kept")
+    if local_workers != 1:
+        # Beam 2.77's FnApiRunner drops splittable-DoFn checkpoints and bundle finalisation
+        # when it spreads a bundle over several workers: the read would stop after one bundle.
+        raise UsageError("Kafka input on the DirectRunner needs --direct_num_workers 1")
     if streaming and ingest.output:
         # Files are written by a grouping sink that fires only when the input ends.
         raise UsageError("--output (files) is for bounded runs; with --streaming use --output_topic and --dead_letter_topic")
@@ -183,19 +190,21 @@ def build_kafka_pipeline(
     Offsets are committed when a bundle completes, so every sink that must see a record
     before its offset is committed has to be fused with the source: each dead-letter
     PCollection gets its own Kafka sink (a multi-input Flatten would break fusion).
-    File output is grouped (written when the input ends), so with ``output`` the read is
-    planned here and the returned ranges are committed by the caller after the run.
+    A bounded read is planned here (end offsets as at start) and the plan returned, for the
+    caller to check after the run (``finish_bounded_read``). File output is grouped (written
+    when the input ends), so with ``output`` the caller commits the plan after the run
+    instead of the source committing per bundle.
     """
     config = kafka_config(kafka)
     plan = None
-    if output:
+    if not streaming:
         plan = plan_bounded_read(config, [kafka.input_topic], kafka.group_id, options.max_input_bytes,
                                  kafka.kafka_start_from)
     records = pipeline | "ReadKafka" >> ReadFromKafka(
         config, [kafka.input_topic], kafka.group_id, bounded=not streaming,
         max_bytes=options.max_input_bytes, start_from=kafka.kafka_start_from,
         max_bundle_records=kafka.kafka_max_bundle_records, max_bundle_seconds=kafka.kafka_max_bundle_seconds,
-        partitions=plan, commit_offsets=plan is None,
+        partitions=plan, commit_offsets=not output,
     )
     articles, stage_dead = records | "Enrich" >> EnrichArticles(options.max_input_bytes)
     if postgres is not None:
@@ -310,7 +319,9 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     kafka = options.view_as(KafkaOptions)
     streaming = options.view_as(StandardOptions).streaming
     try:
-        kafka_in = check_kafka_options(kafka, ingest, streaming)
+        direct = options.view_as(StandardOptions).runner in (None, "DirectRunner", "SwitchingDirectRunner")
+        kafka_in = check_kafka_options(kafka, ingest, streaming,
+                                       options.view_as(DirectOptions).direct_num_workers if direct else 1)
         patterns = [] if kafka_in else expand_patterns(ingest.input or DEFAULT_INPUT)
         output = ingest.output or (None if kafka_in else DEFAULT_OUTPUT)
         if output:
@@ -339,7 +350,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         sinks = ", ".join(x for x in (kafka.output_topic, kafka.dead_letter_topic, output) if x)
         print(f"[ingest] {'streaming' if streaming else 'replaying'} Kafka topic {kafka.input_topic} "
               f"(group {kafka.group_id}) -> {sinks}", file=sys.stderr, flush=True)
-        commit_after_run = build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
+        bounded_plan = build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
     else:
         print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
         build_pipeline(pipeline, ingest, patterns, output, sink)
@@ -349,9 +360,15 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
               "Not waiting: watch it in the runner's UI (counters: deploy/README.md).", file=sys.stderr, flush=True)
         return 0
     result.wait_until_finish()
-    if kafka_in and commit_after_run:
-        commit_plan(kafka_config(kafka), kafka.group_id, commit_after_run)
-    print(summary(stage_counters(result), output, time.perf_counter() - started))
+    counters = stage_counters(result)
+    problem = None
+    if kafka_in and bounded_plan:
+        problem = finish_bounded_read(kafka_config(kafka), kafka.group_id, bounded_plan,
+                                      counters.get("kafka.records_out", 0), commit=bool(output))
+    print(summary(counters, output, time.perf_counter() - started))
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -147,3 +147,22 @@ def test_bounded_replay_to_files_commits_after_the_files_are_written(kafka_broke
     assert set(seen) == set(sent) and max(seen.values()) == 1
     assert len(list(out_dir.glob("dead_letter-*.jsonl"))) == 1
     assert committed_offsets(raw, group) == _end_offsets(raw)  # committed once the files were complete
+
+
+def test_a_bounded_run_that_stopped_early_is_reported_and_not_committed(kafka_broker):
+    from transforms.kafka_io import KafkaConfig, finish_bounded_read, plan_bounded_read
+
+    raw, group = unique_topic("raw"), unique_topic("group")
+    publish(raw, [synthetic_article(i, "short") for i in range(6)])
+    config = KafkaConfig(BOOTSTRAP, api_version=(0, 9))
+    plan = plan_bounded_read(config, [raw], group, MAX_INPUT_BYTES)
+    assert sum(p.stop - p.start for p in plan) == 6
+    # Per-bundle commits that did not reach the planned ends (nothing committed here).
+    problem = finish_bounded_read(config, group, plan, records_read=6, commit=False)
+    assert problem and "stopped before the end offsets" in problem
+    # Commit-after-run mode: a short read commits nothing; a full one commits the ends.
+    assert "read 4 of the 6" in finish_bounded_read(config, group, plan, records_read=4, commit=True)
+    assert all(offset is None for offset in committed_offsets(raw, group).values())
+    assert finish_bounded_read(config, group, plan, records_read=6, commit=True) is None
+    assert committed_offsets(raw, group) == _end_offsets(raw)
+    assert finish_bounded_read(config, group, plan, records_read=0, commit=False) is None
