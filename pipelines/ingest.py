@@ -296,6 +296,25 @@ def waits_for_job(options: PipelineOptions) -> bool:
     return not standard.streaming or runner in LOCAL_RUNNERS
 
 
+def local_runner(options: PipelineOptions):
+    """The FnApiRunner for a local run, or None to let Beam pick the requested runner.
+
+    Beam's DirectRunner first tries the Prism runner, which downloads its binary at run
+    time; this project fetches nothing at run time, and the FnApiRunner is where the
+    DirectRunner ends up for these pipelines anyway (batch and ``--streaming`` alike). It
+    honours ``--direct_num_workers`` and ``--direct_running_mode``.
+    """
+    if options.view_as(StandardOptions).runner not in (None, "DirectRunner", "SwitchingDirectRunner"):
+        return None
+    from apache_beam.portability.api import beam_provision_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.portability.portable_runner import JobServiceHandle
+
+    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+    provision = fn_runner.ExtendedProvisionInfo(beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded))
+    return fn_runner.FnApiRunner(provision_info=provision)
+
+
 def help_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.ingest",
@@ -345,7 +364,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         # The flag (or None: the workers read $PGDSN / PG* themselves), never an env-derived secret.
         sink = PostgresSink(postgres.postgres_dsn, batch_size=postgres.postgres_batch_size)
     started = time.perf_counter()
-    pipeline = beam.Pipeline(options=options)
+    pipeline = beam.Pipeline(runner=local_runner(options), options=options)
     if kafka_in:
         sinks = ", ".join(x for x in (kafka.output_topic, kafka.dead_letter_topic, output) if x)
         print(f"[ingest] {'streaming' if streaming else 'replaying'} Kafka topic {kafka.input_topic} "

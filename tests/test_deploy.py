@@ -89,9 +89,6 @@ def test_streaming_graph_with_kafka_and_postgres_converts_to_the_portable_proto(
     assert decoded >= 10
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "transforms/kafka_io.py applies DoFn.unbounded_per_element() to the class; it decorates the process "
-    "method (Beam reads process.unbounded_per_element), so the stream's PCollection is marked BOUNDED"))
 def test_streaming_kafka_read_is_marked_unbounded_in_the_graph():
     proto = streaming_graph(["--streaming", *FLINK_ARGS, *KAFKA_ARGS]).to_runner_api()
     reader = next(t for t in proto.components.transforms.values() if t.unique_name == "ReadKafka/ReadPartitions")

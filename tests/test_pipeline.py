@@ -118,3 +118,14 @@ def test_default_run_replays_samples_into_out(tmp_path):
     result = ingest(cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert len(read_jsonl(f"{tmp_path}/out/articles-*.jsonl")) == 5
+
+
+def test_local_runs_use_the_fnapi_runner_never_prism():
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    from pipelines.ingest import local_runner
+
+    for argv in ([], ["--runner", "DirectRunner"], ["--streaming"]):
+        assert isinstance(local_runner(PipelineOptions(argv)), fn_runner.FnApiRunner), argv
+    assert local_runner(PipelineOptions(["--runner", "FlinkRunner"])) is None

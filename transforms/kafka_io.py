@@ -508,10 +508,20 @@ class _ReadPartitionFn(beam.DoFn):
 
 
 class _UnboundedReadPartitionFn(_ReadPartitionFn):
-    """The same reader, declared unbounded so runners treat the output as a stream."""
+    """The same reader, declared unbounded so runners treat the output as a stream.
 
+    Beam reads the flag from the ``process`` method, so it is declared there.
+    """
 
-_UnboundedReadPartitionFn = beam.DoFn.unbounded_per_element()(_UnboundedReadPartitionFn)
+    @beam.DoFn.unbounded_per_element()
+    def process(
+        self,
+        element: KafkaPartition,
+        finalizer=beam.DoFn.BundleFinalizerParam,
+        tracker=beam.DoFn.RestrictionParam(_PartitionRestrictions()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(_WatermarkProvider()),
+    ) -> Iterator[Any]:
+        yield from super().process(element, finalizer, tracker, watermark)
 
 
 class ReadFromKafka(beam.PTransform):
