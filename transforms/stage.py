@@ -109,24 +109,17 @@ class _StageMetrics:
         counter.inc()
 
 
-class StageDoFn(beam.DoFn):
-    """Applies ``fn`` to each element; results to the main output, failures to dead letters.
-
-    ``fn`` may return one result, ``None`` for nothing (only for a reader-like stage
-    that legitimately consumes an element), or raise.  ``setup_fn`` (optional)
-    builds heavy state once per worker and is passed as ``fn(element, state)``.
-    """
+class _StageDoFnBase(beam.DoFn):
+    """Stage name, optional per-worker state (``setup_fn``) and the stage's metrics."""
 
     def __init__(
         self,
         stage: str,
-        fn: Callable[..., Any],
         setup_fn: Optional[Callable[[], Any]] = None,
         counters: Optional[Mapping[str, Measure]] = None,
         distributions: Optional[Mapping[str, Measure]] = None,
     ):
         self.stage = stage
-        self.fn = fn
         self.setup_fn = setup_fn
         self.counters = dict(counters or {})
         self.distributions = dict(distributions or {})
@@ -137,6 +130,25 @@ class StageDoFn(beam.DoFn):
         self._metrics = _StageMetrics(self.stage, self.counters, self.distributions)
         if self.setup_fn is not None:
             self._state = self.setup_fn()
+
+
+class StageDoFn(_StageDoFnBase):
+    """Applies ``fn`` to each element; results to the main output, failures to dead letters.
+
+    ``fn`` may return one result or raise.  ``setup_fn`` (optional) builds heavy
+    state once per worker and is passed as ``fn(element, state)``.
+    """
+
+    def __init__(
+        self,
+        stage: str,
+        fn: Callable[..., Any],
+        setup_fn: Optional[Callable[[], Any]] = None,
+        counters: Optional[Mapping[str, Measure]] = None,
+        distributions: Optional[Mapping[str, Measure]] = None,
+    ):
+        super().__init__(stage, setup_fn, counters, distributions)
+        self.fn = fn
 
     def process(self, element: Any) -> Iterable[Any]:
         metrics = self._metrics
@@ -155,7 +167,7 @@ class StageDoFn(beam.DoFn):
         yield result
 
 
-class BatchStageDoFn(beam.DoFn):
+class BatchStageDoFn(_StageDoFnBase):
     """Like :class:`StageDoFn` for a batch function over lists (for model calls).
 
     ``batch_fn(elements, state) -> list`` returns one entry per element: a
@@ -172,18 +184,8 @@ class BatchStageDoFn(beam.DoFn):
         counters: Optional[Mapping[str, Measure]] = None,
         distributions: Optional[Mapping[str, Measure]] = None,
     ):
-        self.stage = stage
+        super().__init__(stage, setup_fn, counters, distributions)
         self.batch_fn = batch_fn
-        self.setup_fn = setup_fn
-        self.counters = dict(counters or {})
-        self.distributions = dict(distributions or {})
-        self._state: Any = None
-        self._metrics: Optional[_StageMetrics] = None
-
-    def setup(self) -> None:
-        self._metrics = _StageMetrics(self.stage, self.counters, self.distributions)
-        if self.setup_fn is not None:
-            self._state = self.setup_fn()
 
     def _run(self, elements: Sequence[Any]) -> list[Any]:
         try:
