@@ -11,9 +11,19 @@ For every article the raw text goes through parse + clean and each annotated uni
   (every sentence of the article must survive: this is the figure to keep at 1.0).
 
 Speed: ``clean_text`` on every fixture padded to about 3 KB, in a plain loop,
-CPU seconds (``time.process_time``) per article.
+CPU seconds (``time.process_time``) per article; and ``clean_article`` (the whole
+clean stage) on parsed articles of the benchmark corpus (``benchmarks/corpus.py``),
+best of three rounds.
+
+Golden outputs: ``--golden-write FILE`` serialises ``clean_article`` results on the
+seeds (samples/), the fixtures and the first 300 corpus articles; ``--golden-check
+FILE`` compares the current results with them (exit 1 on any difference). Used to
+show an optimisation changes no output.
 
     .venv/bin/python -m benchmarks.clean_eval [--output FILE]
+    .venv/bin/python -m benchmarks.clean_eval --speed-only --corpus-n 2000
+    .venv/bin/python -m benchmarks.clean_eval --golden-write /tmp/clean_golden.json
+    .venv/bin/python -m benchmarks.clean_eval --golden-check /tmp/clean_golden.json
 """
 
 from __future__ import annotations
@@ -26,11 +36,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas.records import Origin, RawRecord
+import orjson
+
+from benchmarks.corpus import make_article
+from schemas.records import Article, Origin, RawRecord
+from transforms.stage import StageError
 from transforms.clean import clean_article, clean_text
 from transforms.parse import parse_record
 
-FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "clean"
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "clean"
+SAMPLES = ROOT / "samples"
+CORPUS_SEED = 7
 _SPAN = re.compile(r"\{([-=])(.*?)\1\}")
 
 
@@ -126,10 +143,103 @@ def speed(docs: list[Annotated], target_chars: int = 3000, rounds: int = 200) ->
             "mean_chars": round(sum(map(len, texts)) / len(texts))}
 
 
+def corpus_articles(n: int, seed: int = CORPUS_SEED) -> list[Article]:
+    """The first ``n`` benchmark-corpus articles after the parse stage (parse failures skipped)."""
+    out = []
+    for index in range(n):
+        record = RawRecord(origin=Origin(path="corpus", line=index), fmt="json", data=orjson.dumps(make_article(seed, index)))
+        try:
+            out.append(parse_record(record))
+        except StageError:
+            continue
+    return out
+
+
+def stage_speed(articles: list[Article], rounds: int = 3) -> dict:
+    """CPU per ``clean_article`` call over ``articles``: best of ``rounds``."""
+    for article in articles[:64]:
+        _clean_or_error(article)  # warm caches
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for article in articles:
+            _clean_or_error(article)
+        best = min(best, time.process_time() - started)
+    mean_bytes = sum(len(a.body.encode("utf-8")) for a in articles) / max(1, len(articles))
+    return {"cpu_ms_per_article": round(1000 * best / max(1, len(articles)), 4), "articles": len(articles),
+            "articles_per_cpu_s": round(len(articles) / best) if best else None, "mean_body_bytes": round(mean_bytes),
+            "rounds": rounds, "figure": "best of rounds"}
+
+
+def _clean_or_error(article: Article):
+    try:
+        return clean_article(article)
+    except StageError as error:
+        return error
+
+
+def golden_inputs(corpus_n: int = 300) -> dict[str, Article]:
+    """Named parsed articles: seeds, fixtures and corpus articles."""
+    inputs = {}
+    for path in sorted(SAMPLES.glob("*.txt")):
+        inputs["samples/" + path.stem] = parse_record(RawRecord(origin=Origin(path=str(path.name)), fmt="text",
+                                                                data=path.read_bytes()))
+    for path in fixtures():
+        inputs["fixtures/" + path.stem] = parse_record(RawRecord(origin=Origin(path=path.name), fmt="text",
+                                                                 data=load_annotated(path).text.encode("utf-8")))
+    for article in corpus_articles(corpus_n):
+        inputs[f"corpus/{article.origin.line}"] = article
+    return inputs
+
+
+def golden_outputs(corpus_n: int = 300) -> dict[str, dict]:
+    """``clean_article`` on every golden input, serialised (dead letters as their reason and message)."""
+    out = {}
+    for name, article in golden_inputs(corpus_n).items():
+        result = _clean_or_error(article)
+        if isinstance(result, StageError):
+            out[name] = {"error": result.reason, "message": result.message}
+        else:
+            out[name] = result.to_dict(processed_at="-")
+    return out
+
+
+def golden_diff(expected: dict[str, dict], actual: dict[str, dict]) -> list[str]:
+    """Readable differences between two golden snapshots."""
+    diffs = []
+    for name in sorted(set(expected) | set(actual)):
+        a, b = expected.get(name), actual.get(name)
+        if a == b:
+            continue
+        if a is None or b is None:
+            diffs.append(f"{name}: only in {'actual' if a is None else 'expected'}")
+            continue
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                diffs.append(f"{name}.{key}: {a.get(key)!r:.300} -> {b.get(key)!r:.300}")
+    return diffs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--corpus-n", type=int, default=2000, help="corpus articles for the stage speed figure")
+    parser.add_argument("--speed-only", action="store_true", help="only the clean-stage speed on the corpus")
+    parser.add_argument("--golden-write", type=Path, help="write golden outputs to FILE and exit")
+    parser.add_argument("--golden-check", type=Path, help="compare outputs with FILE; exit 1 on a difference")
     args = parser.parse_args(argv)
+    if args.golden_write:
+        outputs = golden_outputs()
+        args.golden_write.write_bytes(orjson.dumps(outputs, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+        print(f"{len(outputs)} golden outputs written to {args.golden_write}")
+        return 0
+    if args.golden_check:
+        diffs = golden_diff(orjson.loads(args.golden_check.read_bytes()), golden_outputs())
+        print("\n".join(diffs) if diffs else "golden outputs unchanged")
+        return 1 if diffs else 0
+    if args.speed_only:
+        print(json.dumps({"clean_stage": stage_speed(corpus_articles(args.corpus_n))}, indent=2))
+        return 0
     docs = {p: load_annotated(p) for p in fixtures()}
     rows = {("seeds/" if p.parent.name == "seeds" else "") + p.stem: score(d) for p, d in docs.items()}
     results = {
@@ -137,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         "own_fixtures": summarise({k: v for k, v in rows.items() if not k.startswith("seeds/")}),
         "all": summarise(rows),
         "speed": speed(list(docs.values())),
+        "clean_stage_speed": stage_speed(corpus_articles(args.corpus_n)),
         "errors": {k: {"lost": v["lost"], "missed": v["missed"]} for k, v in rows.items() if v["lost"] or v["missed"]},
     }
     text = json.dumps(results, indent=2, ensure_ascii=False)
