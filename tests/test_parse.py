@@ -107,3 +107,21 @@ def test_parse_stage_on_directrunner_balances():
     assert sorted(d.reason for d in dead) == ["missing_text", "undecodable", "undecodable"]
     for letter in dead:
         assert errors("dead_letter", letter.to_dict()) == []
+
+
+def test_parse_stage_counts_payload_bytes_of_parsed_records():
+    import apache_beam as beam
+    from apache_beam.metrics.metric import MetricsFilter
+
+    good = [raw_record(GOOD_TEXT), raw_record("Kabar singkat dari Bandung hari ini.")]
+    records = good + [raw_record(b"\xff\xfe broken")]  # dead-lettered: not counted
+    pipeline = beam.Pipeline()
+    _ = pipeline | beam.Create(records, reshuffle=False) | ParseArticles()
+    result = pipeline.run()
+    result.wait_until_finish()
+    query = result.metrics().query(MetricsFilter().with_namespace("parse"))
+    counters = {c.key.metric.name: c.committed for c in query["counters"]}
+    expected = len(GOOD_TEXT.encode("utf-8")) + len("Kabar singkat dari Bandung hari ini.")
+    assert expected == 179
+    assert counters["bytes_in"] == expected
+    assert counters["records_in"] == 3 and counters["records_out"] == 2

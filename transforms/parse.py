@@ -390,12 +390,21 @@ class _ParseFn:
         return parse_record(record, self.max_bytes)
 
 
+def payload_bytes(record: RawRecord, _article: Article) -> int:
+    """Measure ``parse.bytes_in``: bytes of the raw payload of a record parsed into an article."""
+    return len(record.data)
+
+
 class ParseArticles(beam.PTransform):
-    """RawRecords -> Articles (``main``) and dead letters (``dead_letter``)."""
+    """RawRecords -> Articles (``main``) and dead letters (``dead_letter``).
+
+    Besides the standard stage metrics it counts ``parse.bytes_in``, the payload
+    bytes of the records that became articles.
+    """
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
         super().__init__()
         self.max_bytes = max_bytes
 
     def expand(self, records):
-        return apply_stage(records, "Parse", StageDoFn(STAGE, _ParseFn(self.max_bytes)))
+        return apply_stage(records, "Parse", StageDoFn(STAGE, _ParseFn(self.max_bytes), counters={"bytes_in": payload_bytes}))
