@@ -49,6 +49,8 @@ from transforms.postgres_sink import PostgresSink, PostgresSinkError, describe_d
 from transforms.source import TagSource
 
 STAGES = ("read", "parse", "clean", "language", "source", "entities")
+# Sinks take enriched articles: their dead letters are of records already counted as enriched.
+SINK_STAGES = ("postgres_sink",)
 HELP_OPTION_CLASSES = (IngestOptions, KafkaOptions, PostgresOptions, StandardOptions, DirectOptions, SetupOptions)
 
 
@@ -248,8 +250,9 @@ def summary(counters: dict[str, int], output: Optional[str], elapsed: float) -> 
     records_in = (counters.get("read.records_out", 0) + counters.get("read.dead_letters", 0)
                   + counters.get("kafka.records_out", 0))
     enriched = counters.get("entities.records_out", 0)
-    dead = {stage: counters.get(f"{stage}.dead_letters", 0) for stage in STAGES}
+    dead = {stage: counters.get(f"{stage}.dead_letters", 0) for stage in (*STAGES, *SINK_STAGES)}
     total_dead = sum(dead.values())
+    enrich_dead = sum(dead[stage] for stage in STAGES)
     reasons = sorted((k.split(".", 1)[0], k.split("dead_letter.", 1)[1], v)
                      for k, v in counters.items() if ".dead_letter." in k and v)
     languages = sorted(((k.split("detected.", 1)[1], v) for k, v in counters.items()
@@ -263,14 +266,16 @@ def summary(counters: dict[str, int], output: Optional[str], elapsed: float) -> 
             " (" + ", ".join(f"{stage}: {n}" for stage, n in dead.items() if n) + ")" if total_dead else ""),
     ]
     lines += [f"  {stage}/{reason}: {n}" for stage, reason, n in reasons]
-    balance = "balanced" if records_in == enriched + total_dead else "NOT BALANCED"
-    lines.append(f"check:          in = enriched + dead letters: {balance}")
-    if "postgres_sink.batches" in counters or "postgres_sink.dead_letter.postgres_rejected" in counters:
+    balance = "balanced" if records_in == enriched + enrich_dead else "NOT BALANCED"
+    lines.append(f"check:          in = enriched + dead letters before the sinks: {balance}")
+    if "postgres_sink.records_in" in counters:
+        sink_in, stored = counters["postgres_sink.records_in"], counters.get("postgres_sink.records_out", 0)
+        sink_balance = "balanced" if sink_in == enriched == stored + dead["postgres_sink"] else "NOT BALANCED"
         lines.append(
-            f"postgres:       {counters.get('postgres_sink.articles_written', 0)} written, "
-            f"{counters.get('postgres_sink.articles_unchanged', 0)} unchanged, "
-            f"{counters.get('postgres_sink.dead_letter.postgres_rejected', 0)} rejected (dead letters), "
-            f"{counters.get('postgres_sink.retries', 0)} retries"
+            f"postgres:       {stored} of {sink_in} stored ({counters.get('postgres_sink.articles_written', 0)} "
+            f"written, {counters.get('postgres_sink.articles_unchanged', 0)} unchanged), "
+            f"{dead['postgres_sink']} dead letters, {counters.get('postgres_sink.retries', 0)} retries; "
+            f"enriched = stored + dead letters: {sink_balance}"
         )
     lines.append("languages:      " + (", ".join(f"{code} {n}" for code, n in languages) or "-"))
     if output:

@@ -1,5 +1,7 @@
 """The shared stage mechanism: one output or one dead letter per element, counters."""
 
+import time
+
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -7,7 +9,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from schemas.records import DeadLetter, Origin, RawRecord
 from tests.conftest import run_stage
 from transforms.stage import (
-    BatchStageDoFn, StageDoFn, StageError, apply_batch_stage, apply_stage, dead_letter_for, map_results,
+    BatchStageDoFn, StageDoFn, StageError, StageMetrics, apply_batch_stage, apply_stage, dead_letter_for, map_results,
 )
 
 
@@ -77,3 +79,57 @@ def test_dead_letter_echoes_small_raw_input_and_hashes_large_input():
     letter = dead_letter_for("parse", cut, StageError("oversize", "too big"))
     assert letter.raw is None and letter.raw_size == 10_000_000 and letter.raw_sha256 == "ab" * 32
     assert isinstance(letter, DeadLetter)
+
+
+class _SinkLike(beam.DoFn):
+    """A non-stage DoFn (like a sink) reporting through StageMetrics: batches of 4, one failing write."""
+
+    def setup(self):
+        self.metrics = StageMetrics("sinklike")
+
+    def process(self, batch):
+        metrics = self.metrics
+        metrics.records_in.inc(len(batch))
+        metrics.batch_size.update(len(batch))
+        try:
+            with metrics.timed(len(batch)):
+                time.sleep(0.02)
+                if 13 in batch:
+                    raise ValueError("write failed")
+        except ValueError:
+            for element in batch:
+                metrics.dead_letter("write_failed")
+            return
+        metrics.records_out.inc(len(batch))
+        yield from batch
+
+
+def test_stage_metrics_time_a_batch_per_element_also_when_the_block_raises():
+    from apache_beam.metrics.metric import MetricsFilter
+
+    pipeline = TestPipeline()
+    batches = [list(range(n, n + 4)) for n in range(0, 16, 4)]  # 12..15 holds the failing 13
+    pipeline | beam.Create(batches, reshuffle=False) | beam.ParDo(_SinkLike())
+    result = pipeline.run()
+    result.wait_until_finish()
+    query = result.metrics().query(MetricsFilter().with_namespace("sinklike"))
+    counters = {m.key.metric.name: m.committed for m in query["counters"]}
+    distributions = {m.key.metric.name: m.committed for m in query["distributions"]}
+    assert counters == {"records_in": 16, "records_out": 12, "dead_letters": 4, "dead_letter.write_failed": 4}
+    latency = distributions["latency_us"]
+    assert latency.count == 16  # one value per element, the failed batch included
+    assert latency.min >= 20_000 // 4  # the 20 ms block split over its 4 elements
+    batch_size = distributions["batch_size"]
+    assert (batch_size.count, batch_size.sum) == (4, 16)
+
+
+def test_core_counters_are_reported_at_zero_before_the_first_dead_letter():
+    from apache_beam.metrics.metric import MetricsFilter
+
+    pipeline = TestPipeline()
+    pipeline | beam.Create([1, 2, 3]) | _Stage()  # nothing fails: dead_letters is never incremented
+    result = pipeline.run()
+    result.wait_until_finish()
+    query = result.metrics().query(MetricsFilter().with_namespace("double"))
+    counters = {m.key.metric.name: m.committed for m in query["counters"]}
+    assert counters == {"records_in": 3, "records_out": 3, "dead_letters": 0}

@@ -6,6 +6,11 @@ in that same transaction, so replaying the same input (at-least-once delivery) l
 An article whose content is unchanged (its record apart from ``processed_at``) is not touched at
 all, so a replay changes nothing.
 
+Metrics (namespace ``postgres_sink``, see deploy/README.md): the stage names every stage reports
+(:class:`transforms.stage.StageMetrics`: ``records_in``, ``records_out`` = articles stored,
+``dead_letters``, ``dead_letter.<reason>``, ``latency_us`` per article, ``batch_size``) plus
+``articles_written``, ``articles_unchanged``, ``entities_written``, ``batches`` and ``retries``.
+
 Faults: a transient error (connection lost, server restarting, serialization failure) is retried
 with exponential backoff on a fresh connection; when the attempts run out the bundle fails by
 raising :class:`PostgresSinkError`, and the runner retries it -- records are never dropped. A
@@ -32,8 +37,8 @@ import orjson
 import psycopg
 from apache_beam.metrics import Metrics
 
-from schemas.records import Article
-from transforms.stage import DEAD_LETTER, MAIN, StageError, dead_letter_for
+from schemas.records import Article, DeadLetter
+from transforms.stage import DEAD_LETTER, MAIN, StageError, StageMetrics, dead_letter_for
 
 STAGE = "postgres_sink"
 DSN_ENV = "PGDSN"
@@ -301,12 +306,15 @@ class _WriteArticlesFn(beam.DoFn):
         if self._dsn is None:
             raise PostgresSinkError(f"no PostgreSQL DSN: pass --postgres_dsn or set {DSN_ENV} / PG* variables")
         self._secrets = dsn_secrets(self._dsn)
+        self._metrics = StageMetrics(STAGE)
         self.written = Metrics.counter(STAGE, "articles_written")
         self.unchanged = Metrics.counter(STAGE, "articles_unchanged")
         self.entities = Metrics.counter(STAGE, "entities_written")
         self.batches = Metrics.counter(STAGE, "batches")
         self.retries = Metrics.counter(STAGE, "retries")
-        self.rejected = Metrics.counter(STAGE, "dead_letter.postgres_rejected")
+
+    def start_bundle(self) -> None:
+        self._metrics.declare()
 
     def teardown(self) -> None:
         self._close()
@@ -358,31 +366,42 @@ class _WriteArticlesFn(beam.DoFn):
             self.entities.inc(entities)
             return
 
-    def process(self, batch: Sequence[Article]) -> Iterable[Any]:
+    def _write_batch(self, batch: Sequence[Article]) -> list[DeadLetter]:
+        """Write ``batch``; returns the dead letters of the records that could not be stored."""
+        dead: list[DeadLetter] = []
         pairs: list[tuple[Article, ArticleRow]] = []
         for article in batch:
             try:
                 pairs.append((article, article_row(article)))
             except Exception as error:  # a malformed record is dead-lettered, not dropped
-                self.rejected.inc()
-                yield beam.pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for(STAGE, article, error))
+                dead.append(dead_letter_for(STAGE, article, error))
         pairs = latest_per_id(pairs)
         if not pairs:
-            return
+            return dead
         try:
             self._write_with_retries([row for _, row in pairs])
-            return
+            return dead
         except _REJECTED:
             pass  # find the rejected record(s): write one at a time
         for article, row in pairs:
             try:
                 self._write_with_retries([row])
             except _REJECTED as error:
-                self.rejected.inc()
                 message = scrub(f"{type(error).__name__}: {error}", self._secrets)
-                yield beam.pvalue.TaggedOutput(
-                    DEAD_LETTER, dead_letter_for(STAGE, article, StageError("postgres_rejected", message))
-                )
+                dead.append(dead_letter_for(STAGE, article, StageError("postgres_rejected", message)))
+        return dead
+
+    def process(self, batch: Sequence[Article]) -> Iterable[Any]:
+        # Outputs are yielded after the timed block: fused downstream work is not the sink's latency.
+        metrics = self._metrics
+        metrics.records_in.inc(len(batch))
+        metrics.batch_size.update(len(batch))
+        with metrics.timed(len(batch)):
+            dead = self._write_batch(batch)
+        metrics.records_out.inc(len(batch) - len(dead))
+        for letter in dead:
+            metrics.dead_letter(letter.reason)
+            yield beam.pvalue.TaggedOutput(DEAD_LETTER, letter)
 
 
 class PostgresSink(beam.PTransform):

@@ -17,15 +17,17 @@ distribution (processing time per element, microseconds); batch stages add a
 result with ``counters={"bytes_removed": fn}`` / ``distributions={"per_article":
 fn}``, where ``fn(element, result) -> int``; they are reported as
 ``<stage>.<name>``. A measure that raises is counted in ``measure_errors`` and
-logged; the record itself still goes to the main output. The catalogue of
-names is in deploy/README.md.
+logged; the record itself still goes to the main output. A transform that is
+not a stage DoFn (a sink) reports the same names through :class:`StageMetrics`.
+The catalogue of names is in deploy/README.md.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import apache_beam as beam
 import orjson
@@ -70,7 +72,14 @@ def dead_letter_for(stage: str, element: Any, error: BaseException) -> DeadLette
     return DeadLetter.for_payload(stage, reason, message, origin, repr(element)[:4096])
 
 
-class _StageMetrics:
+class StageMetrics:
+    """One stage's metrics (namespace = stage); build it in ``DoFn.setup``.
+
+    Public for transforms that are not stage DoFns, e.g. a sink writing batches:
+    ``records_in.inc(n)``, ``with metrics.timed(n): ...``, ``records_out.inc()``,
+    ``dead_letter(reason)``.
+    """
+
     def __init__(
         self,
         stage: str,
@@ -89,6 +98,24 @@ class _StageMetrics:
         self._measures += [
             (name, Metrics.distribution(stage, name).update, fn) for name, fn in (distributions or {}).items()
         ]
+
+    def declare(self) -> None:
+        """Report ``records_in``, ``records_out`` and ``dead_letters`` (at 0) so they exist before
+        the first event; call it in ``start_bundle`` (metrics are kept per bundle)."""
+        for counter in (self.records_in, self.records_out, self.dead_letters):
+            counter.inc(0)
+
+    @contextmanager
+    def timed(self, count: int = 1) -> Iterator[None]:
+        """Time the block as the processing of ``count`` elements: ``latency_us`` gets
+        ``count`` values of the block's time split evenly (also when the block raises)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            per_element_us = int((time.perf_counter() - started) * 1e6 / max(1, count))
+            for _ in range(count):
+                self.latency_us.update(per_element_us)
 
     def measure(self, element: Any, result: Any) -> None:
         """Update the stage's own counters/distributions for one successful result."""
@@ -124,12 +151,15 @@ class _StageDoFnBase(beam.DoFn):
         self.counters = dict(counters or {})
         self.distributions = dict(distributions or {})
         self._state: Any = None
-        self._metrics: Optional[_StageMetrics] = None
+        self._metrics: Optional[StageMetrics] = None
 
     def setup(self) -> None:
-        self._metrics = _StageMetrics(self.stage, self.counters, self.distributions)
+        self._metrics = StageMetrics(self.stage, self.counters, self.distributions)
         if self.setup_fn is not None:
             self._state = self.setup_fn()
+
+    def start_bundle(self) -> None:
+        self._metrics.declare()
 
 
 class StageDoFn(_StageDoFnBase):
@@ -202,11 +232,9 @@ class BatchStageDoFn(_StageDoFnBase):
         metrics = self._metrics
         metrics.records_in.inc(len(batch))
         metrics.batch_size.update(len(batch))
-        started = time.perf_counter()
-        results = self._run(batch)
-        per_element_us = int((time.perf_counter() - started) * 1e6 / max(1, len(batch)))
+        with metrics.timed(len(batch)):
+            results = self._run(batch)
         for element, result in zip(batch, results):
-            metrics.latency_us.update(per_element_us)
             if isinstance(result, BaseException):
                 metrics.dead_letter(getattr(result, "reason", "internal_error"))
                 yield pvalue.TaggedOutput(DEAD_LETTER, dead_letter_for(self.stage, element, result))

@@ -76,8 +76,16 @@ def _collect(element: Any) -> None:
     _DEAD.append(element)
 
 
-def run_sink(articles: Iterable[Any], dsn: str | None, *pre: beam.PTransform, **sink_args: Any) -> tuple[list, dict]:
-    """Write ``articles`` through ``pre`` transforms and the sink; returns (dead letters, counters)."""
+class SinkCounters(dict):
+    """The sink's counters by name; ``distributions`` holds its distributions by name."""
+
+    distributions: dict[str, Any]
+
+
+def run_sink(
+    articles: Iterable[Any], dsn: str | None, *pre: beam.PTransform, **sink_args: Any
+) -> tuple[list, SinkCounters]:
+    """Write ``articles`` through ``pre`` transforms and the sink; returns (dead letters, metrics)."""
     _DEAD.clear()
     pipeline = beam.Pipeline(options=PipelineOptions(["--runner=DirectRunner"]))
     pcoll = pipeline | beam.Create(list(articles), reshuffle=False)
@@ -87,9 +95,12 @@ def run_sink(articles: Iterable[Any], dsn: str | None, *pre: beam.PTransform, **
     dead | beam.Map(_collect)
     result = pipeline.run()
     result.wait_until_finish()
-    counters = {
-        m.key.metric.name: (m.committed if m.committed is not None else m.attempted) or 0
-        for m in result.metrics().query(MetricsFilter().with_namespace(STAGE))["counters"]
+    query = result.metrics().query(MetricsFilter().with_namespace(STAGE))
+    counters = SinkCounters(
+        {m.key.metric.name: (m.committed if m.committed is not None else m.attempted) or 0 for m in query["counters"]}
+    )
+    counters.distributions = {
+        m.key.metric.name: m.committed if m.committed is not None else m.attempted for m in query["distributions"]
     }
     out = list(_DEAD)
     _DEAD.clear()

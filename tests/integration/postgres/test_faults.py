@@ -66,6 +66,11 @@ def test_a_server_crash_mid_stream_loses_nothing(clean_db: str) -> None:
         ensure_running()
     assert dead == []
     assert counters["retries"] >= 1, "the sink never met the outage: the test did not test anything"
+    assert counters["records_in"] == counters["records_out"] == ARTICLES
+    latency = counters.distributions["latency_us"]
+    assert latency.count == ARTICLES
+    # The retries' backoff (>= 0.8 x 0.2 s for one batch of <= 25) is part of the sink's latency.
+    assert latency.max >= 0.16e6 / 25
     assert query(clean_db, "SELECT count(*), count(DISTINCT id) FROM articles") == [(ARTICLES, ARTICLES)]
     assert query(clean_db, "SELECT count(*) FROM article_entities") == [(3 * ARTICLES,)]
     missing = {a.id for a in articles} - {r[0] for r in query(clean_db, "SELECT id FROM articles")}

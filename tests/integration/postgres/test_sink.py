@@ -16,9 +16,12 @@ from transforms.postgres_sink import connect
 pytestmark = pytest.mark.integration
 
 
-def _replay_samples(dsn: str, output: Path) -> None:
+def _replay_samples(dsn: str, output: Path, capsys: pytest.CaptureFixture) -> str:
+    """Replay the samples into ``dsn``; returns the run's summary."""
+    capsys.readouterr()
     code = ingest.run(["--input", str(ROOT / "samples" / "*.txt"), "--output", str(output), "--postgres_dsn", dsn])
     assert code == 0
+    return capsys.readouterr().out
 
 
 def _records(output: Path) -> dict[str, dict]:
@@ -31,9 +34,11 @@ def _records(output: Path) -> dict[str, dict]:
     return records
 
 
-def test_samples_replayed_twice_give_the_same_rows(clean_db: str, tmp_path: Path) -> None:
+def test_samples_replayed_twice_give_the_same_rows(clean_db: str, tmp_path: Path, capsys) -> None:
     sample_count = len(glob.glob(str(ROOT / "samples" / "*.txt")))
-    _replay_samples(clean_db, tmp_path / "first")
+    report = _replay_samples(clean_db, tmp_path / "first", capsys)
+    assert "postgres:       5 of 5 stored (5 written, 0 unchanged), 0 dead letters" in report
+    assert "enriched = stored + dead letters: balanced" in report
     records = _records(tmp_path / "first")
     assert len(records) == sample_count == 5
     first = snapshot(clean_db)
@@ -59,7 +64,8 @@ def test_samples_replayed_twice_give_the_same_rows(clean_db: str, tmp_path: Path
                                  ' WHERE substr(a.body, e."start" + 1, e."end" - e."start") <> e.text')
     assert mismatched == [(0,)]
 
-    _replay_samples(clean_db, tmp_path / "second")
+    report = _replay_samples(clean_db, tmp_path / "second", capsys)
+    assert "postgres:       5 of 5 stored (0 written, 5 unchanged), 0 dead letters" in report
     assert snapshot(clean_db) == first  # same rows, same row versions: nothing was rewritten
 
 
@@ -86,11 +92,14 @@ def test_changed_article_is_updated_and_its_entities_replaced(clean_db: str) -> 
 def test_an_id_repeated_in_one_batch_keeps_the_last_version(clean_db: str) -> None:
     first = make_article(3, "en")
     last = make_article(3, "id")  # same id, Indonesian text
-    run_sink([first, make_article(4), last], clean_db, batch_size=10)
+    _, counters = run_sink([first, make_article(4), last], clean_db, batch_size=10)
     assert query(clean_db, "SELECT id, language FROM articles ORDER BY id") == [
         (first.id, "id"), (make_article(4).id, "en")
     ]
     assert query(clean_db, "SELECT count(*) FROM article_entities WHERE article_id = %s", (first.id,)) == [(3,)]
+    # Every input is accounted for: the superseded version counts as stored (its id holds the later one).
+    assert (counters["records_in"], counters["records_out"], counters["articles_written"]) == (3, 3, 2)
+    assert counters["dead_letters"] == 0  # reported at 0, not absent
 
 
 def test_a_record_the_database_rejects_is_dead_lettered_and_its_batch_written(clean_db: str) -> None:
@@ -101,7 +110,26 @@ def test_a_record_the_database_rejects_is_dead_lettered_and_its_batch_written(cl
     dead, counters = run_sink([*good[:2], broken, *good[2:]], clean_db, batch_size=10)
     assert [(d.stage, d.reason, d.id) for d in dead] == [("postgres_sink", "postgres_rejected", broken.raw.id)]
     assert "check" in dead[0].error.lower()
-    assert counters["dead_letter.postgres_rejected"] == 1
+    assert counters["dead_letter.postgres_rejected"] == counters["dead_letters"] == 1
+    assert (counters["records_in"], counters["records_out"], counters["articles_written"]) == (5, 4, 4)
+    latency, batches = counters.distributions["latency_us"], counters.distributions["batch_size"]
+    assert latency.count == 5 and latency.min >= 0
+    assert batches.sum == 5
+    assert query(clean_db, "SELECT id FROM articles ORDER BY id") == [(a.id,) for a in good]
+
+
+def test_a_record_that_cannot_become_a_row_is_dead_lettered_under_its_own_reason(clean_db: str) -> None:
+    good = [make_article(n) for n in range(30, 33)]
+    entity = good[0].entities[0]
+    malformed = make_article(98).replace(entities=(entity.__class__(
+        text="x", label="PER", start="five", end=9, canonical="x"),))  # not an offset: no row can be built
+    dead, counters = run_sink([good[0], malformed, *good[1:]], clean_db, batch_size=10)
+    assert [(d.stage, d.reason, d.id) for d in dead] == [("postgres_sink", "internal_error", malformed.raw.id)]
+    assert "ValueError" in dead[0].error
+    # Counted under the reason its dead letter carries, with the other stages' dead letters.
+    assert counters["dead_letters"] == counters["dead_letter.internal_error"] == 1
+    assert "dead_letter.postgres_rejected" not in counters
+    assert (counters["records_in"], counters["records_out"]) == (4, 3)
     assert query(clean_db, "SELECT id FROM articles ORDER BY id") == [(a.id,) for a in good]
 
 
