@@ -10,8 +10,9 @@ from apache_beam.utils.timestamp import Timestamp
 
 from pipelines.options import KafkaOptions, kafka_config
 from transforms.kafka_io import (
-    UNBOUNDED_STOP, KafkaConfig, KafkaOffsetTracker, _PartitionRestrictions, KafkaPartition, event_time_of,
-    parse_api_version, parse_event_time, raw_record_of, record_key,
+    END_ESTIMATES, UNBOUNDED_STOP, EndOffsetEstimates, KafkaConfig, KafkaOffsetTracker, PartitionRange,
+    _PartitionRestrictions, KafkaPartition, event_time_of, parse_api_version, parse_event_time, range_progress,
+    raw_record_of, record_key,
 )
 from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -119,3 +120,71 @@ def test_restrictions_bounded_and_unbounded():
     assert (primary.stop, residual.start, residual.stop) == (10, 10, UNBOUNDED_STOP)
     assert provider.truncate(None, unbounded) is None
     assert isinstance(KafkaOffsetTracker(OffsetRange(0, 1)), KafkaOffsetTracker)
+
+
+def test_range_progress_maths():
+    bounded = range_progress(start=10, position=14, stop=30, end_estimate=99)  # the estimate is ignored
+    assert (bounded.completed_work, bounded.remaining_work) == (4, 16)
+    behind = range_progress(start=10, position=14, stop=UNBOUNDED_STOP, end_estimate=50)
+    assert (behind.completed_work, behind.remaining_work) == (4, 36)
+    assert behind.fraction_completed == pytest.approx(4 / 40)
+    caught_up = range_progress(start=10, position=50, stop=UNBOUNDED_STOP, end_estimate=50)
+    assert (caught_up.completed_work, caught_up.remaining_work) == (40, 0)
+    stale = range_progress(start=10, position=60, stop=UNBOUNDED_STOP, end_estimate=50)  # read past an old estimate
+    assert stale.remaining_work == 0
+    unknown = range_progress(start=10, position=10, stop=UNBOUNDED_STOP, end_estimate=None)
+    assert (unknown.completed_work, unknown.remaining_work) == (0, 0)
+
+
+def test_tracker_reports_the_backlog_to_the_estimated_end():
+    estimates = EndOffsetEstimates()
+    tracker = KafkaOffsetTracker(PartitionRange("news", 3, 100, UNBOUNDED_STOP), estimates)
+    assert tracker.current_progress().remaining_work == 0  # nothing fetched yet: unknown
+    estimates.update("news", 3, 160, 100)
+    assert tracker.current_progress().remaining_work == 60
+    assert tracker.try_claim(100) and tracker.try_claim(104)  # a gap (compaction) is fine
+    progress = tracker.current_progress()
+    assert (progress.completed_work, progress.remaining_work) == (5, 55)
+    estimates.update("news", 3, 170, 105)  # the producer went on
+    assert tracker.current_progress().remaining_work == 65
+    assert estimates.backlog("news", 3) == 65 and estimates.backlog("news", 4) is None
+    estimates.update("news", 4, 20, 15)
+    assert estimates.total_backlog() == 70
+    # Another partition's estimate never leaks into this one.
+    other = KafkaOffsetTracker(PartitionRange("news", 5, 0, UNBOUNDED_STOP), estimates)
+    assert other.current_progress().remaining_work == 0
+
+
+def test_tracker_refuses_fractional_splits_but_checkpoints():
+    for stop in (UNBOUNDED_STOP, 1000):
+        tracker = KafkaOffsetTracker(PartitionRange("news", 0, 0, stop), EndOffsetEstimates())
+        assert tracker.try_claim(0)
+        for fraction in (0.5, 0.01, 1.0):
+            assert tracker.try_split(fraction) is None
+        assert tracker.current_restriction() == PartitionRange("news", 0, 0, stop)
+        primary, residual = tracker.try_split(0)
+        assert primary == PartitionRange("news", 0, 0, 1) and residual == PartitionRange("news", 0, 1, stop)
+
+
+def test_restriction_size_uses_the_estimate():
+    provider = _PartitionRestrictions()
+    element = KafkaPartition("size-test-topic", 0, 40, UNBOUNDED_STOP)
+    restriction = provider.initial_restriction(element)
+    assert isinstance(restriction, PartitionRange) and restriction.topic == "size-test-topic"
+    END_ESTIMATES.forget("size-test-topic", 0)
+    assert provider.restriction_size(element, restriction) == 1.0  # unknown yet
+    END_ESTIMATES.update("size-test-topic", 0, 75, 40)
+    try:
+        assert provider.restriction_size(element, restriction) == 35
+        assert provider.create_tracker(restriction).current_progress().remaining_work == 35
+        assert provider.restriction_size(element, PartitionRange("size-test-topic", 0, 80, UNBOUNDED_STOP)) == 0
+    finally:
+        END_ESTIMATES.forget("size-test-topic", 0)
+
+
+def test_partition_range_pickles_and_splits():
+    import pickle
+    restriction = PartitionRange("t", 2, 5, 9)
+    assert pickle.loads(pickle.dumps(restriction)) == restriction
+    assert restriction != PartitionRange("t", 3, 5, 9) and restriction != OffsetRange(5, 9)
+    assert restriction.split_at(7) == (PartitionRange("t", 2, 5, 7), PartitionRange("t", 2, 7, 9))

@@ -37,6 +37,7 @@ from typing import Any, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 import apache_beam as beam
 import orjson
+from apache_beam.io.iobase import RestrictionProgress
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.metrics import Metrics
@@ -331,29 +332,155 @@ class _PlanPartitionsFn(beam.DoFn):
             yield item
 
 
+class PartitionRange(OffsetRange):
+    """Offsets [start, stop) of one partition; names the partition so that its tracker can
+    look up the partition's end-offset estimate (``create_tracker`` sees only the restriction)."""
+
+    def __init__(self, topic: str, partition: int, start: int, stop: int):
+        super().__init__(start, stop)
+        self.topic = topic
+        self.partition = partition
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, PartitionRange) and (self.topic, self.partition, self.start, self.stop)
+                == (other.topic, other.partition, other.start, other.stop))
+
+    def __hash__(self) -> int:
+        return hash((self.topic, self.partition, self.start, self.stop))
+
+    def __repr__(self) -> str:
+        return f"PartitionRange({self.topic}[{self.partition}], {self.start}, {self.stop})"
+
+    def split_at(self, split_pos: int) -> tuple["PartitionRange", "PartitionRange"]:
+        return (PartitionRange(self.topic, self.partition, self.start, split_pos),
+                PartitionRange(self.topic, self.partition, split_pos, self.stop))
+
+
+class EndOffsetEstimates:
+    """This worker's latest known log end (high-water mark) and read position per partition.
+
+    Readers update it after every fetch (the high-water mark comes with each fetch
+    response, so it costs nothing); restriction trackers and ``restriction_size`` read it
+    to report the backlog of an open-ended range. Thread-safe: the runner asks for
+    progress from another thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ends: dict[tuple[str, int], int] = {}
+        self._positions: dict[tuple[str, int], int] = {}
+
+    def update(self, topic: str, partition: int, end: Optional[int], position: int) -> None:
+        with self._lock:
+            if end is not None and end >= 0:
+                self._ends[(topic, partition)] = end
+            self._positions[(topic, partition)] = position
+
+    def end(self, topic: str, partition: int) -> Optional[int]:
+        with self._lock:
+            return self._ends.get((topic, partition))
+
+    def backlog(self, topic: str, partition: int) -> Optional[int]:
+        """Records between the partition's read position and its log end, if known."""
+        with self._lock:
+            end = self._ends.get((topic, partition))
+            position = self._positions.get((topic, partition))
+        return None if end is None or position is None else max(0, end - position)
+
+    def total_backlog(self) -> int:
+        """The backlog of every partition this worker has read (for the worker's gauge)."""
+        with self._lock:
+            return sum(max(0, end - self._positions[key]) for key, end in self._ends.items()
+                       if key in self._positions)
+
+    def forget(self, topic: str, partition: int) -> None:
+        with self._lock:
+            self._ends.pop((topic, partition), None)
+            self._positions.pop((topic, partition), None)
+
+
+END_ESTIMATES = EndOffsetEstimates()
+
+
+def range_progress(start: int, position: int, stop: int, end_estimate: Optional[int]) -> RestrictionProgress:
+    """Work done and left in offsets for a range read up to ``position`` (the next offset).
+
+    Bounded: ``stop - position`` is left. Open-ended (``stop`` = 2^63-1): what is left is
+    the backlog up to the estimated log end, 0 while no estimate is known (as Beam's
+    Java ``GrowableOffsetRangeTracker`` does for an unknown estimate).
+    """
+    completed = max(0, position - start)
+    if stop < UNBOUNDED_STOP:
+        return RestrictionProgress(completed=float(completed), remaining=float(max(0, stop - position)))
+    remaining = 0 if end_estimate is None else max(0, end_estimate - position)
+    return RestrictionProgress(completed=float(completed), remaining=float(remaining))
+
+
 class KafkaOffsetTracker(OffsetRestrictionTracker):
-    """Offset tracker that reports an open-ended range as unbounded."""
+    """Offset tracker of one partition's range.
+
+    * An open-ended range reports itself unbounded, and its progress and size as the
+      backlog to the partition's estimated end (``END_ESTIMATES``) -- what a runner's
+      autoscaler needs -- instead of a fraction of 2^63.
+    * Only checkpoints (``try_split(0)``) are allowed. A fractional split would let two
+      readers read one partition at once; their per-bundle offset commits would then no
+      longer advance in order, and a crash could skip records. Kafka's unit of
+      parallelism is the partition.
+    """
+
+    def __init__(self, offset_range: OffsetRange, estimates: EndOffsetEstimates = END_ESTIMATES):
+        super().__init__(offset_range)
+        self._estimates = estimates
+        self._next = offset_range.start  # the next offset to read (after the last claimed one)
 
     def is_bounded(self) -> bool:
         return self.current_restriction().stop < UNBOUNDED_STOP
 
+    def try_claim(self, position: int) -> bool:
+        claimed = super().try_claim(position)
+        if claimed:
+            self._next = position + 1
+        return claimed
+
+    def end_estimate(self) -> Optional[int]:
+        restriction = self.current_restriction()
+        if not isinstance(restriction, PartitionRange):
+            return None
+        return self._estimates.end(restriction.topic, restriction.partition)
+
+    def current_progress(self) -> RestrictionProgress:
+        restriction = self.current_restriction()
+        position = min(max(self._next, restriction.start), restriction.stop)
+        return range_progress(restriction.start, position, restriction.stop, self.end_estimate())
+
+    def try_split(self, fraction_of_remainder: float):
+        if fraction_of_remainder > 0:
+            return None
+        return super().try_split(0)
+
 
 class _PartitionRestrictions(RestrictionProvider):
-    """A partition is read in order by one reader: its range is never split up front."""
+    """A partition is read in order by one reader: its range is never split up front.
 
-    def initial_restriction(self, element: KafkaPartition) -> OffsetRange:
-        return OffsetRange(element.start, element.stop)
+    Sizes and trackers use this worker's ``END_ESTIMATES`` (module state, not pickled).
+    """
+
+    def initial_restriction(self, element: KafkaPartition) -> PartitionRange:
+        return PartitionRange(element.topic, element.partition, element.start, element.stop)
 
     def create_tracker(self, restriction: OffsetRange) -> KafkaOffsetTracker:
-        return KafkaOffsetTracker(restriction)
+        return KafkaOffsetTracker(restriction, END_ESTIMATES)
 
     def split(self, element, restriction):
         yield restriction
 
-    def restriction_size(self, element, restriction: OffsetRange) -> float:
-        if restriction.stop >= UNBOUNDED_STOP:
-            return 1.0  # unknown backlog
-        return float(restriction.stop - restriction.start)
+    def restriction_size(self, element: KafkaPartition, restriction: OffsetRange) -> float:
+        """Offsets left: the range's, or for an open-ended one the backlog to the estimated
+        end (1 while unknown: the reader has not fetched yet on this worker)."""
+        if restriction.stop < UNBOUNDED_STOP:
+            return float(restriction.stop - restriction.start)
+        end = END_ESTIMATES.end(element.topic, element.partition)
+        return 1.0 if end is None else float(max(0, end - restriction.start))
 
     def truncate(self, element, restriction: OffsetRange):
         # On drain, an unbounded partition stops where it is; a bounded one finishes.
@@ -403,6 +530,8 @@ class _ReadPartitionFn(beam.DoFn):
         self.bytes_in = Metrics.counter(STAGE, "bytes_in")
         self.commits = Metrics.counter(STAGE, "offset_commits")
         self.commit_failures = Metrics.counter(STAGE, "offset_commit_failures")
+        self.backlog = Metrics.gauge(STAGE, "backlog_records")
+        self._partition_backlog: dict[tuple[str, int], Any] = {}
 
     def teardown(self) -> None:
         for consumer in getattr(self, "_consumers", {}).values():
@@ -441,6 +570,19 @@ class _ReadPartitionFn(beam.DoFn):
                 _LOG.warning("kafka source: commit of %s[%d]@%d failed: %s: %s", topic, partition, offset,
                              type(error).__name__, error)
 
+    def _report_backlog(self, topic: str, partition: int, end: Optional[int], position: int) -> None:
+        """Record the partition's end estimate and position; set the backlog gauges."""
+        END_ESTIMATES.update(topic, partition, end, position)
+        backlog = END_ESTIMATES.backlog(topic, partition)
+        if backlog is None:
+            return
+        gauge = self._partition_backlog.get((topic, partition))
+        if gauge is None:
+            gauge = self._partition_backlog[(topic, partition)] = Metrics.gauge(
+                STAGE, f"backlog_records.{topic}.{partition}")
+        gauge.set(backlog)
+        self.backlog.set(END_ESTIMATES.total_backlog())
+
     def process(
         self,
         element: KafkaPartition,
@@ -464,8 +606,11 @@ class _ReadPartitionFn(beam.DoFn):
                 break
             if emitted >= self.max_bundle_records or time.monotonic() - started >= self.max_bundle_seconds:
                 break
-            batch = fetched or consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=500).get(tp, [])
-            fetched = []
+            if fetched:
+                batch, fetched = fetched, []
+            else:
+                batch = consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=500).get(tp, [])
+                END_ESTIMATES.update(element.topic, element.partition, consumer.highwater(tp), next_offset)
             if not batch:
                 position = consumer.position(tp)
                 if bounded and position >= restriction.stop:
@@ -498,6 +643,7 @@ class _ReadPartitionFn(beam.DoFn):
         self._fetched[key] = fetched
         self._resume_at[key] = next_offset
         self.records_out.inc(emitted)
+        self._report_backlog(element.topic, element.partition, consumer.highwater(tp), next_offset)
         if self.commit_offsets and next_offset > restriction.start:
             topic, partition, offset = element.topic, element.partition, next_offset
             finalizer.register(lambda: self._commit(topic, partition, offset))
