@@ -13,9 +13,9 @@ from benchmarks.clean_eval import FIXTURES, load_annotated, run, score
 
 OWN = sorted(p for p in FIXTURES.glob("*.txt"))
 SEEDS = sorted(FIXTURES.glob("seeds/*.txt"))
-# Title glued to the first sentence, both in title case around the split: "... Over Tariffs Trade ministers
-# ended" splits one word early ("Tariffs" could open the sentence). Kept visible by the xfail test below.
-KNOWN_TITLE_SPLIT_ERRORS = {"en_trade"}
+# Fixtures whose title is known to be split wrongly (none at present; en_trade, "... Over Tariffs Trade
+# ministers ended", was one until parse learnt that a plural noun closes the title).
+KNOWN_TITLE_SPLIT_ERRORS: set[str] = set()
 
 
 def test_fixture_sets_are_present():
@@ -51,8 +51,8 @@ def test_metadata_is_extracted(path: Path):
     assert article.clean["removed"]["lines"] >= 1 and article.clean["removed"]["chars"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: title-case title glued to a sentence opening with a capitalised noun")
 def test_known_title_split_error_en_trade():
+    """Formerly a strict xfail: title-case title glued to a sentence opening with a capitalised noun."""
     path = FIXTURES / "en_trade.txt"
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert run(load_annotated(path)).title == expected["title"]

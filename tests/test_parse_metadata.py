@@ -57,3 +57,39 @@ def test_weekday_resolves_against_anchor_and_future_cue():
     assert find_dates("Delegasi tiba pada Kamis.", anchor) == [date(2023, 10, 26)]
     assert find_dates("Talks resume next Tuesday.", anchor) == [date(2023, 10, 31)]
     assert find_dates("Tidak ada tanggal di sini.", anchor) == []
+
+
+# A title-case headline glued to a sentence that opens with a capitalised common noun: a plural
+# noun closes the title ("... Islands Ferry operators") because English plurals do not modify nouns.
+@pytest.mark.parametrize("line, title", [
+    ("Flights Cancelled as Storm Batters Islands Ferry operators suspended all crossings until Sunday.",
+     "Flights Cancelled as Storm Batters Islands"),
+    ("Shares Slide After Weak Results Reuters reported that profits fell for a third quarter.",
+     "Shares Slide After Weak Results"),
+    ("Fuel Subsidy Row Deepens Over Prices James Smith warned the plan would hurt farmers.",
+     "Fuel Subsidy Row Deepens Over Prices"),
+    # negatives for the plural rule: the capitalised pair is the sentence's subject
+    ("Dengue Cases Rise in Java Health Ministry officials urged residents to drain standing water.",
+     "Dengue Cases Rise in Java"),
+    ("Rescuers Search Rubble as Aid Arrives White House officials pledged support on Monday.",
+     "Rescuers Search Rubble as Aid Arrives"),
+    # Indonesian: no plural morphology, the rule stays out ("Petugas" ends in -s)
+    ("Banjir Rendam Kota Petugas Damkar mengevakuasi warga dari atap rumah.", "Banjir Rendam Kota"),
+    ("Jembatan Putus Akibat Longsor Warga Desa terpaksa menyeberangi sungai dengan rakit.",
+     "Jembatan Putus Akibat Longsor"),
+    ("Wartawan Dilarang Meliput Sidang Pers Daerah mengecam tindakan aparat di lokasi.",
+     "Wartawan Dilarang Meliput Sidang"),
+])
+def test_glued_title_before_a_capitalised_common_noun(line, title):
+    found, rest = split_glued_title(line)
+    assert found == title
+    assert f"{found} {rest}" == line
+
+
+@pytest.mark.parametrize("line", [
+    "Farmers Union members marched to parliament on Thursday to demand lower fuel prices.",
+    "Islands Ferry operators suspended all crossings until Sunday.",
+    "Warga Desa Sukamaju menolak rencana pembangunan pabrik semen di lereng gunung.",
+])
+def test_sentences_with_plural_nouns_are_not_split(line):
+    assert split_glued_title(line) == (None, line)

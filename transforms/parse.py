@@ -194,10 +194,53 @@ def split_glued_title(line: str) -> tuple[Optional[str], str]:
         break
     if best is None:
         return None, line
+    best = _past_plural_title_end(words, best, function_words)
     rest = " ".join(words[best:])
     if not _SENTENCE_INSIDE.search(rest):
         return None, line
     return " ".join(words[:best]).rstrip(" -–—:"), rest
+
+
+def _lowercase_words() -> frozenset:
+    """Words seen in lower case in news text (the entity stage's data, read only; cached there)."""
+    from transforms.entities import load_tables
+
+    return load_tables().lowercase_words
+
+
+def _common_plural(token: str, lowercase_words: frozenset) -> bool:
+    """An English plural common noun: it and its singular are both words seen in lower case."""
+    word = token.lower()
+    if len(word) < 4 or word[-1] != "s" or word[-2] in "su'’" or word not in lowercase_words:
+        return False
+    singulars = [word[:-1]]
+    if word.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
+        singulars.append(word[:-2])
+    if word.endswith("ies"):
+        singulars.append(word[:-3] + "y")
+    return any(s in lowercase_words for s in singulars)
+
+
+def _past_plural_title_end(words: list[str], start: int, function_words: frozenset) -> int:
+    """Move a sentence start one word right when the chosen word ends the title instead.
+
+    'Talks Stall Over Tariffs Trade ministers met': the first candidate start,
+    'Tariffs', is a plural common noun followed by a capitalised common word; in
+    English a plural noun does not modify the next noun, so 'Tariffs' closes the
+    title and the sentence opens at 'Trade'. Only on English-looking lines (more
+    English than Indonesian function words). Known limit: a name that starts with
+    a plural ('Farmers Union leaders') is split inside.
+    """
+    following = words[start + 1:start + 3]
+    if len(following) < 2 or not following[0][:1].isupper() or not _lower_content(following[1], function_words):
+        return start
+    from transforms.clean import load_rules
+
+    lowered = [w.strip(_TOKEN_STRIP).lower() for w in words]
+    by_language = load_rules().function_words
+    if sum(w in by_language.get("en", ()) for w in lowered) <= sum(w in by_language.get("id", ()) for w in lowered):
+        return start
+    return start + 1 if _common_plural(words[start].strip(_TOKEN_STRIP), _lowercase_words()) else start
 
 
 def split_title(text: str) -> tuple[Optional[str], str]:
