@@ -5,9 +5,11 @@ All inputs are in the project (samples/ and tests/fixtures/entities/); nothing r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import apache_beam as beam
 import pytest
 
 from tests.conftest import FIXTURES, SAMPLES, article, run_stage
@@ -208,3 +210,102 @@ def test_other_languages_get_only_known_names(resources: ent.EntityResources) ->
     assert {(e.text, e.canonical) for e in german.entities} == {("Berlin", "Berlin"), ("Putin", "Vladimir Putin")}
     english_model = ent.extract_entities(article(body, language="en"), resources)
     assert len(english_model.entities) > len(german.entities)
+
+
+# Title-case lines: headlines, subheadings and teaser lists capitalise verbs and common nouns.
+HEADLINED_ID = (
+    "Jokowi Minta Warga Tetap Tenang\n"
+    "Presiden Joko Widodo meminta warga Surabaya tetap tenang setelah banjir melanda kota itu pada Selasa.\n"
+    "Bantuan Segera Datang\n"
+    "Menurut Widodo, bantuan dari pemerintah pusat akan tiba di Surabaya dalam dua hari.\n"
+    "Kami Siap Membantu Warga Jepang\n"
+)
+HEADLINED_EN = (
+    "Markets Brace For Another Hike\n"
+    "Investors in London sold shares on Monday as the Bank of England signalled higher rates.\n"
+    "What Comes Next For Savers\n"
+    "Analysts at Barclays said Andrew Bailey would speak on Thursday.\n"
+    "Bailey Speaks In Manchester\n"
+    "Priya Ramaswamy\n"  # a credit line: a person's name alone stays
+)
+
+
+@pytest.mark.parametrize(
+    "text, kept, junk",
+    [
+        (HEADLINED_ID, {("Jokowi", "PER"), ("Jepang", "LOC"), ("Widodo", "PER"), ("Surabaya", "LOC")},
+         {"Bantuan Segera Datang", "Kami Siap Membantu Warga Jepang", "Kami Siap", "Tetap Tenang", "Warga Jepang"}),
+        (HEADLINED_EN, {("Bailey", "PER"), ("Manchester", "LOC"), ("Barclays", "ORG"), ("Andrew Bailey", "PER"),
+                        ("Priya Ramaswamy", "PER")},
+         {"Markets Brace For Another Hike", "What Comes Next For Savers", "Savers", "Bailey Speaks In Manchester"}),
+    ],
+    ids=["id", "en"],
+)
+def test_title_case_lines_keep_only_names_the_text_confirms(text, kept, junk, resources) -> None:
+    entities = ent.find_entities(text, resources)
+    found = {(e.text, e.label) for e in entities}
+    assert kept <= found, sorted(kept - found)
+    assert not {e.text for e in entities} & junk
+
+
+def test_headline_lines_need_prose_and_title_case() -> None:
+    tables = ent.load_tables()
+    text = "Harga Beras Naik Lagi\nPedagang di pasar mengeluh karena harga beras naik sejak pekan lalu.\nBaca Juga"
+    lines = [text[a:b] for a, b in ent.headline_lines(text, tables)]
+    assert lines == ["Harga Beras Naik Lagi", "Baca Juga"]
+    assert ent.headline_lines("Harga Beras Naik Lagi\nBaca Juga", tables) == []  # no prose: nothing to confirm with
+    assert ent.headline_lines("Only One Line Of Title Case Words Here", tables) == []
+
+
+def test_a_lone_title_line_is_still_tagged(resources: ent.EntityResources) -> None:
+    # WikiANN-style fragments and one-line inputs have no prose to confirm with: the model decides.
+    assert {e.text for e in ent.find_entities("Kansas City Chiefs", resources)}
+
+
+@pytest.mark.parametrize(
+    "text, expected, junk",
+    [
+        ("Seorang diplomat mengatakan wakil menteri Luar Negeri Jepang tiba di Seoul.",
+         {("Jepang", "LOC"), ("Seoul", "LOC")}, {"Luar Negeri Jepang", "Luar Negeri"}),
+        ("Kemarin menteri Dalam Negeri Malaysia bertemu wartawan.", {("Malaysia", "LOC")}, {"Dalam Negeri Malaysia"}),
+        ("The deputy Foreign Minister of Japan, speaking in Oslo, disagreed.", {("Japan", "LOC"), ("Oslo", "LOC")},
+         {"Foreign Minister of Japan"}),
+    ],
+)
+def test_title_tails_are_role_words_and_the_country_stands_alone(text, expected, junk, resources) -> None:
+    entities = ent.find_entities(text, resources)
+    assert expected <= {(e.text, e.label) for e in entities}
+    assert not {e.text for e in entities} & junk
+
+
+@pytest.mark.parametrize(
+    "text, expected, junk",
+    [
+        ("Responding to the protests, Zelensky said Ukraine would hold out.", {"Zelensky", "Ukraine"}, {"Responding"}),
+        ("Pointing to higher costs, the Bank of Canada kept rates unchanged.", {"Bank of Canada"}, {"Pointing"}),
+        ("Reading Football Club beat Derby on Saturday.", {"Reading Football Club"}, set()),
+        ("The West and the East disagreed, officials in Brussels said.", {"Brussels"}, {"West", "East"}),
+    ],
+)
+def test_sentence_initial_participles_and_compass_words_are_not_names(text, expected, junk, resources) -> None:
+    texts = {e.text for e in ent.find_entities(text, resources)}
+    assert expected <= texts, sorted(expected - texts)
+    assert not texts & junk
+
+
+def test_stage_reports_entities_per_article() -> None:
+    from apache_beam.metrics.metric import MetricsFilter
+
+    bodies = ["Presiden Rusia Vladimir Putin menerima delegasi Hamas di Moskow.",  # Russia, Putin, Hamas, Moscow
+              "tidak ada nama di sini.",  # none
+              "Menurut Retno Marsudi, Jakarta siap."]  # Retno Marsudi, Jakarta
+    articles = [dataclasses.replace(article(b), id=str(i)) for i, b in enumerate(bodies)]
+    expected = [len(ent.find_entities(b, ent.load_resources())) for b in bodies]
+    assert expected == [4, 0, 2]
+    pipeline = beam.Pipeline()
+    _ = pipeline | beam.Create(articles, reshuffle=False) | ent.ExtractEntities()
+    result = pipeline.run()
+    result.wait_until_finish()
+    query = result.metrics().query(MetricsFilter().with_namespace("entities").with_name("per_article"))
+    (dist,) = [m.committed for m in query["distributions"]]
+    assert (dist.count, dist.sum, dist.min, dist.max) == (3, 6, 0, 4)

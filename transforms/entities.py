@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -81,12 +82,14 @@ class Tables:
     titles: frozenset[str]  # casefolded title phrases
     title_first_words: frozenset[str]
     title_last_words: frozenset[str]
+    title_fragments: frozenset[str]  # tails of multi-word titles ("luar negeri" of "menteri luar negeri")
     title_max_words: int
     connectors: frozenset[str]
     lowercase_words: frozenset[str]
     not_entities: frozenset[str]
     run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
+    function_words: frozenset[str]  # closed-class words of each language (../function_words.json), connectors
     clusters: dict[str, tuple[str, str]]  # casefolded word -> (cluster of 64, cluster of 256)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
@@ -105,6 +108,12 @@ def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
         word, coarse, fine = line.split("\t")
         out[word] = (coarse, fine)
     return out
+
+
+def _read_function_words(path: Path) -> frozenset[str]:
+    """All languages' closed-class words (the shared ``function_words.json``, lower case)."""
+    lists = json.loads(path.read_text(encoding="utf-8"))
+    return frozenset(w for key, words in lists.items() if not key.startswith("_") for w in words)
 
 
 def fold(text: str) -> str:
@@ -144,12 +153,16 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         title_max_words=max(len(t.split()) for t in titles),
         title_first_words=frozenset(t.split()[0] for t in titles),
         title_last_words=frozenset(t.split()[-1] for t in titles),
+        title_fragments=frozenset(
+            " ".join(t.split()[k:]) for t in titles for k in range(1, len(t.split()) - 1)
+        ),
         connectors=connectors,
         lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
         first_words=first_words,
         not_entities=frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt")),
         run_prefixes=frozenset(fold(w) for w in _data_lines(data_dir / "run_prefixes.txt")),
         run_breakers=frozenset(fold(w) for w in _data_lines(data_dir / "run_breakers.txt")),
+        function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
         clusters=_read_clusters(data_dir / "word_clusters.tsv"),
         run_pattern=run_pattern(connectors),
     )
@@ -463,8 +476,9 @@ def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
     return _bio_spans(run, tagger.tag(feats), feats)
 
 
-def gazetteer_spans(text: str, run: Run, tables: Tables) -> list[Span]:
-    """Longest trusted-alias matches inside one run (curated aliases and countries)."""
+def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
+    """Longest trusted-alias matches inside one run (curated aliases and countries; with
+    ``trusted_only=False`` also the generated gazetteer's places)."""
     spans: list[Span] = []
     gaz, toks = run.gaz, run.tokens
     for i, tag in enumerate(gaz):
@@ -474,15 +488,20 @@ def gazetteer_spans(text: str, run: Run, tables: Tables) -> list[Span]:
                 j += 1
             start, end = toks[i].start, toks[j - 1].end
             entry = lookup_alias(text[start:end], tables)
-            if entry is not None and entry.trusted:
+            if entry is not None and (entry.trusted or not trusted_only):
                 spans.append(Span(start, end, entry.label))
     return spans
 
 
-def combine(text: str, model: list[Span], gazetteer: list[Span], tables: Tables) -> list[Span]:
+def combine(
+    text: str, model: list[Span], gazetteer: list[Span], tables: Tables, sentence_start: int = -1
+) -> list[Span]:
     """Model spans corrected by rules, plus trusted gazetteer hits the model did not cover.
 
-    * a leading title word is cut off and announces a person ("Presiden Vladimir Putin");
+    * a leading title word is cut off and announces a person ("Presiden Vladimir Putin"), and so
+      is the tail of a title whose head is lower case ("menteri Luar Negeri Rusia": "Rusia" only);
+    * a sentence-initial participle alone is not a name ("Reflecting concerns ..."; a span
+      starting at ``sentence_start``);
     * a span that is a trusted alias takes the alias's type ("Israel" is LOC);
     * a span made of two known names side by side is split ("Hamas Abu Marzouk");
     * a known place or organisation heading a span is split off ("Rusia Vladimir Putin");
@@ -490,7 +509,9 @@ def combine(text: str, model: list[Span], gazetteer: list[Span], tables: Tables)
     """
     out: list[Span] = []
     for span in model:
-        span = _strip_title(text, span, tables)
+        if span.start == sentence_start:
+            span = _strip_participle(text, span, tables)
+        span = _strip_title(text, span, tables) if span is not None else None
         if span is None:
             continue
         mention = text[span.start : span.end]
@@ -532,11 +553,27 @@ def _not_entity_word(word: str, tables: Tables) -> bool:
     return bool(tail) and head in tables.not_entities and word.partition("-")[2].islower()
 
 
+def _strip_participle(text: str, span: Span, tables: Tables) -> Optional[Span]:
+    """None for a lone English participle ("Reflecting", "Citing") whose stem is a common
+    lower-case word and which no alias knows; else the span ("Reading Football Club" stays)."""
+    word = text[span.start : span.end]
+    lw = word.casefold()
+    if (
+        lw.endswith("ing") and len(lw) > 5 and word[1:].islower()
+        and (lw[:-3] in tables.lowercase_words or lw[:-3] + "e" in tables.lowercase_words)
+        and lookup_alias(word, tables) is None
+    ):
+        return None
+    return span
+
+
 def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
-    """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") off a span."""
+    """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a
+    title ("Luar Negeri" of "Menteri Luar Negeri") off a span."""
     words = text[span.start : span.end].split(" ")
     for k in range(min(tables.title_max_words, len(words) - 1), 0, -1):
-        if fold(" ".join(words[:k])) in tables.titles:
+        head = fold(" ".join(words[:k]))
+        if head in tables.titles or head in tables.title_fragments:
             start = span.start + len(" ".join(words[:k])) + 1
             rest = Span(start, span.end, span.label, True)
             if lookup_alias(text[start : span.end], tables) is None and _looks_like_name(text[start : span.end], tables):
@@ -664,6 +701,8 @@ def find_entities(
     tables = resources.tables
     spans: list[Span] = []
     runs = candidate_runs(text, tables)
+    headlines = HeadlineIndex(text, tables)
+    on_headlines: list[tuple[Run, list[Span]]] = []
     for run in runs:
         if use_rules and run.known is not None:  # a known name alone: no model call needed
             spans.append(Span(run.tokens[0].start, run.tokens[-1].end, run.known.label))
@@ -673,11 +712,121 @@ def find_entities(
             continue
         found = model_spans(run, tables, resources.tagger)
         if use_rules:
-            found = combine(text, found, gazetteer_spans(text, run, tables), tables)
+            start = run.tokens[0].start if run.sentence_start else -1
+            found = combine(text, found, gazetteer_spans(text, run, tables), tables, start)
+            if headlines.on_headline(run.tokens[0].start):
+                on_headlines.append((run, found))
+                continue
         spans.extend(found)
+    if on_headlines:
+        spans = sorted(spans + confirmed_headline_spans(text, on_headlines, spans, tables), key=lambda s: s.start)
     if use_rules:
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
     return canonicalize(text, spans[:MAX_ENTITIES], tables)
+
+
+HEADLINE_SAMPLE_CHARS = 400  # a line's first characters decide whether it is title case
+
+
+def line_shape(line: str, tables: Tables) -> Optional[bool]:
+    """True for a title-case line (two words or more, every content word capitalised, at most
+    one in eight not; the first words decide), False for prose (six words or more), else None."""
+    words = line[:HEADLINE_SAMPLE_CHARS].split()
+    limit = len(words) // 8  # lower-case content words allowed (a bound: content <= words)
+    lower = capitalised = n = 0
+    for token in words:
+        w = token.strip(_EDGE_PUNCT)
+        if not w[:1].isalpha():
+            continue
+        n += 1
+        if w[0].isupper():
+            capitalised += 1
+        elif w.casefold() not in tables.function_words:
+            lower += 1
+            if lower > limit:
+                return False if n >= 6 or len(words) >= 6 else None
+    if n >= 2 and capitalised and lower <= (capitalised + lower) // 8:
+        return True
+    return False if n >= 6 else None
+
+
+class HeadlineIndex:
+    """Which positions of a text lie on a title-case line of a text that also has prose
+    (see :func:`line_shape`); lines are classified lazily, only where a run needs the model.
+
+    Title case capitalises verbs and common nouns ("Rusia Tetap Dukung Palestina"), so the
+    model's guesses there are unreliable; see :func:`confirmed_headline_spans`."""
+
+    def __init__(self, text: str, tables: Tables):
+        self.text, self.tables = text, tables
+        self._shapes: dict[int, Optional[bool]] = {}
+        self._prose: Optional[bool] = None
+
+    def _shape(self, start: int) -> Optional[bool]:
+        shape = self._shapes.get(start, 0)
+        if shape == 0:
+            end = self.text.find("\n", start)
+            shape = self._shapes[start] = line_shape(self.text[start : end if end >= 0 else len(self.text)], self.tables)
+        return shape
+
+    def has_prose(self) -> bool:
+        if self._prose is None:
+            self._prose = False
+            start = 0
+            while start <= len(self.text):
+                if self._shape(start) is False:
+                    self._prose = True
+                    break
+                end = self.text.find("\n", start)
+                if end < 0:
+                    break
+                start = end + 1
+        return self._prose
+
+    def on_headline(self, pos: int) -> bool:
+        return bool(self._shape(self.text.rfind("\n", 0, pos) + 1)) and self.has_prose()
+
+
+def headline_lines(text: str, tables: Tables) -> list[tuple[int, int]]:
+    """(start, end) of the title-case lines of a text that also has prose lines; [] else."""
+    index = HeadlineIndex(text, tables)
+    if not index.has_prose():
+        return []
+    out, start = [], 0
+    for line in text.split("\n"):
+        if index.on_headline(start):
+            out.append((start, start + len(line)))
+        start += len(line) + 1
+    return out
+
+
+def confirmed_headline_spans(
+    text: str, on_headlines: Sequence[tuple[Run, list[Span]]], prose: Sequence[Span], tables: Tables
+) -> list[Span]:
+    """Spans found on title-case lines, kept when the text confirms them: a trusted alias, a
+    mention also found in the prose, or made of words of names found in the prose ("Prabowo"
+    after "Prabowo Subianto"), an alias of the same type, or a person's name made only of words
+    never seen in lower case (a credit line "Garudea Prabawati"). An unconfirmed span gives way to
+    the aliases inside it
+    ("Tetap Dukung Palestina" -> "Palestina"; "Kami Butuh" -> nothing)."""
+    mentions = {fold(text[s.start : s.end]) for s in prose}
+    words = {w for m in mentions for w in m.split()}
+    out: list[Span] = []
+    for run, found in on_headlines:
+        dropped: list[Span] = []
+        for span in found:
+            mention = fold(text[span.start : span.end])
+            entry = lookup_alias(text[span.start : span.end], tables)
+            known = entry is not None and (entry.trusted or entry.label == span.label)
+            person = span.label == "PER" and _looks_like_name(text[span.start : span.end], tables)
+            if known or person or mention in mentions or all(w in words for w in mention.split()):
+                out.append(span)
+            else:
+                dropped.append(span)
+        for g in gazetteer_spans(text, run, tables, trusted_only=False) if dropped else ():
+            if any(d.start <= g.start and g.end <= d.end for d in dropped):
+                out.append(g)
+    return out
 
 
 def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: Tables) -> list[Span]:
@@ -733,9 +882,18 @@ def extract_entities(article: Article, resources: EntityResources) -> Article:
     return article.replace(entities=tuple(entities), entity_summary=summarize(entities))
 
 
+def entities_per_article(_article: Article, result: Article) -> int:
+    """The ``entities.per_article`` distribution: mentions found in one article."""
+    return len(result.entities)
+
+
 class ExtractEntities(beam.PTransform):
-    """Articles -> Articles with ``entities`` and ``entity_summary`` (batched per bundle)."""
+    """Articles -> Articles with ``entities`` and ``entity_summary`` (batched per bundle);
+    reports the ``entities.per_article`` distribution."""
 
     def expand(self, articles):
-        dofn = BatchStageDoFn(STAGE, map_results(extract_entities), setup_fn=load_resources)
+        dofn = BatchStageDoFn(
+            STAGE, map_results(extract_entities), setup_fn=load_resources,
+            distributions={"per_article": entities_per_article},
+        )
         return apply_batch_stage(articles, "ExtractEntities", dofn)
