@@ -15,10 +15,11 @@ CPU seconds (``time.process_time``) per article; and ``clean_article`` (the whol
 clean stage) on parsed articles of the benchmark corpus (``benchmarks/corpus.py``),
 best of three rounds.
 
-Golden outputs: ``--golden-write FILE`` serialises ``clean_article`` results on the
-seeds (samples/), the fixtures and the first 300 corpus articles; ``--golden-check
-FILE`` compares the current results with them (exit 1 on any difference). Used to
-show an optimisation changes no output.
+Golden outputs: ``--golden-write FILE`` stores the parsed seeds (samples/), fixtures and
+first 300 corpus articles with their ``clean_article`` results; ``--golden-check FILE``
+cleans the stored inputs again and compares (exit 1 on any difference), so a change
+of the parse stage does not show up as a difference. Used to show an optimisation
+changes no output.
 
     .venv/bin/python -m benchmarks.clean_eval [--output FILE]
     .venv/bin/python -m benchmarks.clean_eval --speed-only --corpus-n 2000
@@ -39,7 +40,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks.corpus import make_article
-from schemas.records import Article, Origin, RawRecord
+from schemas.records import Article, Origin, RawArticle, RawRecord
 from transforms.stage import StageError
 from transforms.clean import clean_article, clean_text
 from transforms.parse import parse_record
@@ -192,10 +193,28 @@ def golden_inputs(corpus_n: int = 300) -> dict[str, Article]:
     return inputs
 
 
-def golden_outputs(corpus_n: int = 300) -> dict[str, dict]:
+_INPUT_FIELDS = ("id", "url", "title", "body", "published_at", "fetched_at", "dateline", "byline", "credits", "captions")
+
+
+def article_to_input(article: Article) -> dict:
+    """The parsed fields the clean stage reads, JSON-ready (the golden file stores its inputs)."""
+    out = {name: getattr(article, name) for name in _INPUT_FIELDS}
+    out.update(origin=article.origin.to_dict(), raw=article.raw.to_dict())
+    return out
+
+
+def article_from_input(data: dict) -> Article:
+    raw = dict(data["raw"])
+    raw_origin = Origin(**raw.pop("origin", {}))
+    fields = {name: data[name] for name in _INPUT_FIELDS}
+    fields.update(credits=tuple(data["credits"]), captions=tuple(data["captions"]))
+    return Article(origin=Origin(**data["origin"]), raw=RawArticle(origin=raw_origin, **raw), **fields)
+
+
+def golden_outputs(inputs: dict[str, Article]) -> dict[str, dict]:
     """``clean_article`` on every golden input, serialised (dead letters as their reason and message)."""
     out = {}
-    for name, article in golden_inputs(corpus_n).items():
+    for name, article in inputs.items():
         result = _clean_or_error(article)
         if isinstance(result, StageError):
             out[name] = {"error": result.reason, "message": result.message}
@@ -229,12 +248,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--golden-check", type=Path, help="compare outputs with FILE; exit 1 on a difference")
     args = parser.parse_args(argv)
     if args.golden_write:
-        outputs = golden_outputs()
-        args.golden_write.write_bytes(orjson.dumps(outputs, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-        print(f"{len(outputs)} golden outputs written to {args.golden_write}")
+        inputs = golden_inputs()
+        golden = {"inputs": {k: article_to_input(a) for k, a in inputs.items()}, "outputs": golden_outputs(inputs)}
+        args.golden_write.write_bytes(orjson.dumps(golden, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+        print(f"{len(inputs)} golden inputs and outputs written to {args.golden_write}")
         return 0
     if args.golden_check:
-        diffs = golden_diff(orjson.loads(args.golden_check.read_bytes()), golden_outputs())
+        golden = orjson.loads(args.golden_check.read_bytes())
+        inputs = {k: article_from_input(v) for k, v in golden["inputs"].items()}
+        diffs = golden_diff(golden["outputs"], golden_outputs(inputs))
         print("\n".join(diffs) if diffs else "golden outputs unchanged")
         return 1 if diffs else 0
     if args.speed_only:

@@ -25,11 +25,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from re import _constants as sre_constants
+from re import _parser as sre_parser
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import apache_beam as beam
 
@@ -75,16 +77,198 @@ class BlockMarker:
     max_run: int
 
 
+# --- keyword prefilter ------------------------------------------------------------------------
+#
+# Each clutter regex needs some literal text to match ("subscribe", "(@", "all rights reserved").
+# The literals are read from the compiled regex itself (so the data file stays the single source):
+# a literal whose word is bounded on both sides (by \b, the line's edges for fullmatch patterns, or
+# punctuation inside the literal) must appear as a whole lower-case token of the line; any other
+# literal must appear as a substring of the lower-cased line. A line is only tried against the
+# patterns one of whose keys it contains, which is exact: a pattern without a derivable key is
+# always tried, and lines with characters whose case folding differs from str.lower() ("İ", "ı",
+# "ſ", Kelvin sign) skip the prefilter.
+
+_WORD = re.compile(r"\w+")
+_MAX_LITERALS = 256
+_FOLD_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u212a")
+_C = sre_constants
+
+
+@dataclass(frozen=True)
+class _Key:
+    text: str
+    token: bool  # True: a whole token of the line; False: a substring of the lower-cased line
+    start: bool = False  # the lower-cased line starts with ``text`` (fullmatch patterns)
+
+
+def _expand(items: list) -> Optional[set[str]]:
+    """Every string a purely literal regex sequence matches (None if it is not purely literal)."""
+    out = {""}
+    for op, av in items:
+        if op is _C.LITERAL:
+            inner = {chr(av)}
+        elif op is _C.BRANCH:
+            alts = [_expand(alt) for alt in av[1]]
+            if any(a is None for a in alts):
+                return None
+            inner = set().union(*alts)
+        elif op is _C.SUBPATTERN:
+            inner = _expand(av[3])
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+            inner = _expand(av[2])
+            inner = None if inner is None else inner | {""}
+        else:
+            return None
+        if inner is None or len(out) * len(inner) > _MAX_LITERALS:
+            return None
+        out = {a + b for a in out for b in inner}
+    return out
+
+
+def _key(literal: str, left_bounded: bool, right_bounded: bool) -> _Key:
+    words = [m for m in _WORD.finditer(literal) if (m.start() > 0 or left_bounded)
+             and (m.end() < len(literal) or right_bounded)]
+    if words:
+        return _Key(max(words, key=lambda m: len(m.group())).group(), True)
+    return _Key(literal, False)
+
+
+def _keys_score(keys: frozenset) -> tuple:
+    return (all(k.token or k.start for k in keys), min(len(k.text) for k in keys), -len(keys))
+
+
+def _required_keys(items: list, left: bool, right: bool) -> Optional[frozenset]:
+    """Keys one of which every match of the regex sequence ``items`` contains, or None."""
+    candidates: list[Optional[frozenset]] = []
+    run: set[str] = {""}
+    run_left = left
+    boundary = left
+    n = len(items)
+    for i, (op, av) in enumerate(items):
+        at_boundary = op is _C.AT and av in (_C.AT_BOUNDARY, _C.AT_BEGINNING, _C.AT_BEGINNING_STRING)
+        expanded = None if at_boundary else _expand([(op, av)])
+        if expanded is not None and len(run) * len(expanded) <= _MAX_LITERALS:
+            if run == {""}:
+                run_left = boundary
+            run = {a + b for a in run for b in expanded}
+            boundary = False
+            continue
+        next_bounded = at_boundary or (op is _C.AT and av in (_C.AT_END, _C.AT_END_STRING))
+        if run != {""} and all(run):
+            candidates.append(frozenset(_key(lit.lower(), run_left, next_bounded) for lit in run))
+        run = {""}
+        if op is _C.SUBPATTERN:
+            candidates.append(_required_keys(av[3], boundary, _next_bounded(items, i, right)))
+        elif op is _C.BRANCH:
+            alts = [_required_keys(alt, boundary, _next_bounded(items, i, right)) for alt in av[1]]
+            if alts and all(alts):
+                candidates.append(frozenset().union(*alts))
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            candidates.append(_required_keys(av[2], False, False))
+        boundary = at_boundary
+    if run != {""} and all(run):
+        candidates.append(frozenset(_key(lit.lower(), run_left, right) for lit in run))
+    usable = [c for c in candidates if c and all(k.text for k in c)]
+    return max(usable, key=_keys_score) if usable else None
+
+
+def _next_bounded(items: list, i: int, right: bool) -> bool:
+    if i + 1 == len(items):
+        return right
+    op, av = items[i + 1]
+    return op is _C.AT and av in (_C.AT_BOUNDARY, _C.AT_END, _C.AT_END_STRING)
+
+
+def _start_literals(items: list) -> Optional[set[str]]:
+    """The literals one of which every match of ``items`` starts with, or None."""
+    if len(items) == 1 and items[0][0] is _C.BRANCH:
+        alts = [_start_literals(alt) for alt in items[0][1][1]]
+        return set().union(*alts) if alts and all(alts) else None
+    if items and items[0][0] is _C.SUBPATTERN and _expand(items[:1]) is None:
+        return _start_literals(items[0][1][3])
+    run: set[str] = {""}
+    for item in items:
+        expanded = _expand([item])
+        if expanded is None or len(run) * len(expanded) > _MAX_LITERALS:
+            break
+        run = {a + b for a in run for b in expanded}
+    return run if all(run) else None
+
+
+def regex_keys(regex: re.Pattern, whole_line: bool) -> Optional[frozenset]:
+    """Keys one of which every match of ``regex`` contains (``whole_line``: used with fullmatch).
+
+    A fullmatch pattern that opens with literals gets "starts with" keys.
+    """
+    items = list(sre_parser.parse(regex.pattern, regex.flags).data)
+    if whole_line:
+        starts = _start_literals(items)
+        if starts:
+            return frozenset(_Key(text.lower(), False, start=True) for text in starts)
+    return _required_keys(items, whole_line, whole_line)
+
+
+class PatternIndex:
+    """Which clutter patterns a line can possibly match, from its lower-case tokens and substrings."""
+
+    def __init__(self, patterns: tuple[ClutterPattern, ...]):
+        self.by_token: dict[str, set[int]] = {}
+        self.substrings: list[tuple[str, int]] = []
+        self.always: set[int] = set()
+        starts: dict[tuple[str, int], set[str]] = {}
+        for i, pattern in enumerate(patterns):
+            options = [regex_keys(pattern.match, True)] if pattern.match is not None else [
+                regex_keys(regex, False) for regex in pattern.all]
+            options = [o for o in options if o]
+            if not options:
+                self.always.add(i)
+                continue
+            for key in max(options, key=_keys_score):
+                if key.start:
+                    starts.setdefault((key.text[0], i), set()).add(key.text)
+                elif key.token:
+                    self.by_token.setdefault(key.text, set()).add(i)
+                else:
+                    self.substrings.append((key.text, i))
+        # first character -> (literals, pattern index): one startswith call per pattern opening with it
+        self.by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for (first, i), texts in sorted(starts.items(), key=lambda item: item[0][1]):
+            self.by_first.setdefault(first, []).append((tuple(sorted(texts)), i))
+
+    def candidates(self, line: str) -> Optional[set[int]]:
+        """Indices of the patterns ``line`` may match; None when the prefilter does not apply."""
+        if not line.isascii() and any(c in line for c in _FOLD_SPECIAL):
+            return None
+        lower = line.lower()
+        found = set(self.always)
+        for texts, i in self.by_first.get(lower[:1], ()):
+            if lower.startswith(texts):
+                found.add(i)
+        by_token = self.by_token
+        for token in set(_WORD.findall(lower)):
+            hit = by_token.get(token)
+            if hit is not None:
+                found |= hit
+        for text, i in self.substrings:
+            if text in lower:
+                found.add(i)
+        return found
+
+
 @dataclass(frozen=True)
 class Rules:
     patterns: tuple[ClutterPattern, ...]
+    index: PatternIndex
     markers: tuple[BlockMarker, ...]
     share_words: frozenset
     share_required: frozenset
     function_words: dict[str, frozenset]
+    function_word_languages: dict[str, tuple[str, ...]]
     all_function_words: frozenset
     months: dict[str, int]
     weekdays: dict[str, int]
+    month_names: re.Pattern  # a capitalised month name starts here (finds candidates for _MONTH_DAY)
+    weekday_names: re.Pattern
     timestamp_words: frozenset
     future_cues: frozenset
     signoff: re.Pattern
@@ -117,6 +301,10 @@ def _read_json(name: str) -> dict:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
+def _names_regex(names: dict[str, int]) -> re.Pattern:
+    return re.compile("|".join(re.escape(n.capitalize()) for n in sorted(names, key=len, reverse=True)))
+
+
 @lru_cache(maxsize=None)
 def load_rules() -> Rules:
     """Compile the clutter, function-word and date data once per process."""
@@ -142,13 +330,18 @@ def load_rules() -> Rules:
                          + r")(?:\s{0,2}/\s{0,2}[\w .]{1,40})?\s{0,2}[)\]]?\.?", re.IGNORECASE)
     return Rules(
         patterns=tuple(patterns),
+        index=PatternIndex(tuple(patterns)),
         markers=markers,
         share_words=frozenset(spec["share_words"]),
         share_required=frozenset(spec["share_required"]),
         function_words=function_words,
+        function_word_languages={w: tuple(lang for lang, ws in function_words.items() if w in ws)
+                                 for w in frozenset().union(*function_words.values())},
         all_function_words=frozenset().union(*function_words.values()),
         months=dates["months"],
         weekdays=dates["weekdays"],
+        month_names=_names_regex(dates["months"]),
+        weekday_names=_names_regex(dates["weekdays"]),
         timestamp_words=frozenset(dates["timestamp_words"]),
         future_cues=frozenset(dates["future_cues"]),
         signoff=signoff,
@@ -210,26 +403,37 @@ def is_headline_like(line: str) -> bool:
 
 def line_language(line: str, rules: Rules) -> tuple[Optional[str], int]:
     """The language whose function words dominate ``line`` and how many were seen."""
-    counts = Counter()
+    counts: dict[str, int] = {}
+    languages_of = rules.function_word_languages
     for raw in line.lower().split():
-        token = raw.strip(_TOKEN_STRIP)
-        for lang, words in rules.function_words.items():
-            if token in words:
-                counts[lang] += 1
+        langs = languages_of.get(raw.strip(_TOKEN_STRIP))
+        if langs is not None:
+            for lang in langs:
+                counts[lang] = counts.get(lang, 0) + 1
     if not counts:
         return None, 0
-    (best, n), *rest = counts.most_common(2) + [(None, 0)]
-    second = rest[0][1]
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    best, n = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0
     return (best if n >= 2 and n >= 3 * second else None), n
 
 
 # --- line classification -----------------------------------------------------------------------
 
 def _is_share_line(line: str, rules: Rules) -> bool:
-    tokens = [t.strip(_TOKEN_STRIP).lower() for t in line.split()]
-    tokens = [t for t in tokens if t]
-    return (0 < len(tokens) <= 14 and all(t in rules.share_words or t.isdigit() for t in tokens)
-            and any(t in rules.share_required for t in tokens))
+    """Up to 14 share-widget words (or counts), at least one of them a required one."""
+    count = 0
+    required = False
+    share_words, share_required = rules.share_words, rules.share_required
+    for raw in line.split():
+        token = raw.strip(_TOKEN_STRIP).lower()
+        if not token:
+            continue
+        count += 1
+        if count > 14 or not (token in share_words or token.isdigit()):
+            return False
+        required = required or token in share_required
+    return required
 
 
 def _is_timestamp_line(line: str, rules: Rules) -> bool:
@@ -261,8 +465,9 @@ def classify_line(line: str, rules: Optional[Rules] = None) -> Optional[ClutterP
     if not stripped:
         return _SEPARATOR
     ending = ends_sentence(line)
-    for pattern in rules.patterns:
-        if pattern.matches(stripped, ending):
+    candidates = rules.index.candidates(stripped)
+    for i, pattern in enumerate(rules.patterns):
+        if (candidates is None or i in candidates) and pattern.matches(stripped, ending):
             return pattern
     if rules.signoff.fullmatch(stripped):
         return _SIGNOFF
@@ -433,12 +638,26 @@ def _mark_foreign_edges(lines: list[str], kinds: list[Optional[str]], rules: Rul
 
 # --- dates -------------------------------------------------------------------------------------
 
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{4})\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DAY_MONTH = re.compile(r"\b(\d{1,2})\s{1,2}([A-Z][a-z]{2,9})\.?(?:,?\s{1,2}(\d{4}))?\b")
+# "\d(?<!\w\d)" is "\b\d" written so that the regex opens with a digit class, which the regex
+# engine uses to skip to the next digit instead of trying every position.
+_NUMERIC_DATE = re.compile(r"(\d(?<!\w\d)\d?)([/.-])(\d{1,2})\2(\d{4})\b")
+_ISO_DATE = re.compile(r"(\d(?<!\w\d)\d{3})-(\d{2})-(\d{2})\b")
+_DAY_MONTH = re.compile(r"(\d(?<!\w\d)\d?)\s{1,2}([A-Z][a-z]{2,9})\.?(?:,?\s{1,2}(\d{4}))?\b")
 _MONTH_DAY = re.compile(r"\b([A-Z][a-z]{2,9})\.?\s{1,2}(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s{1,2}(\d{4}))?")
 _WEEKDAY = re.compile(r"\b([A-Z][a-z']{3,8})\b")
 _ABBREVIATED_WEEKDAYS = {"mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun"}
+
+
+def _matches_at(regex: re.Pattern, names: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``regex.finditer(text)`` restricted to matches that start with a capitalised name.
+
+    Exact for regexes whose matches start with ``[A-Z]`` and hold no other capital letter
+    (so no match can hide another); the name search skips every other capitalised word.
+    """
+    for candidate in names.finditer(text):
+        found = regex.match(text, candidate.start())
+        if found is not None:
+            yield found
 
 
 def _valid(year: int, month: int, day: int) -> Optional[date]:
@@ -474,8 +693,9 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
         if value:
             found.append((m.start(), value))
             taken.append(m.span())
-    for regex, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
-        for m in regex.finditer(text):
+    for matches, day_group, month_group in ((_DAY_MONTH.finditer(text), 1, 2),
+                                            (_matches_at(_MONTH_DAY, rules.month_names, text), 2, 1)):
+        for m in matches:
             month = rules.months.get(m.group(month_group).lower())
             if month is None or any(a <= m.start() < b for a, b in taken):
                 continue
@@ -497,7 +717,7 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
                 found.append((position, value))
     reference = anchor or first_full
     if reference is not None:
-        for m in _WEEKDAY.finditer(text):
+        for m in _matches_at(_WEEKDAY, rules.weekday_names, text):
             word = m.group(1).lower()
             weekday = rules.weekdays.get(word)
             if weekday is None or word in _ABBREVIATED_WEEKDAYS or any(a <= m.start() < b + 3 for a, b in taken):
