@@ -24,16 +24,25 @@
 
 All text scanning is over bounded windows with patterns that cannot backtrack
 catastrophically (fixed alternations, bounded repeats).
+
+Speed: the body scans run their regexes only where a trigger occurs. Names are
+looked up only in the whitespace-separated chunks holding the first word of a
+known spelling (chunks known to hold none are remembered, bounded); the
+unknown-outlet patterns are tried only at the occurrences of their outlet nouns
+(found with ``str.find`` on a case-folded copy). Both give exactly the matches
+a scan of the whole text gives (``tests/test_source.py`` checks this against
+the plain scans).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 import apache_beam as beam
 
@@ -48,6 +57,12 @@ SIGNOFF_LINES = 12        # last body lines examined for an agency sign-off (clu
 MAX_NAME_WORDS = 5        # longest alias, in words
 BEFORE_WINDOW = 70        # characters before a name searched for a cue
 AFTER_WINDOW = 50         # characters after a name searched for a cue
+NAME_WORD_CHARS = 30      # an unknown outlet name: up to 1 + NAME_MORE_WORDS capitalised words of 2..31 chars
+NAME_MORE_WORDS = 3
+NAME_MAX_CHARS = (1 + NAME_WORD_CHARS) + NAME_MORE_WORDS * (2 + NAME_WORD_CHARS)
+CHUNK_CACHE_MAX = 100_000  # chunks remembered as holding no name (cleared when full)
+CHUNK_CACHE_CHARS = 64     # longer chunks are not remembered
+MAX_NAME_CHUNKS = 64       # distinct chunks holding a first word; beyond, the whole text is tokenised
 
 _TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f0-9][\w.&'’-]{0,40}")
 _DOMAIN_LIKE = re.compile(r"[\w-]{2,40}(?:\.[a-z]{2,6}){1,2}", re.IGNORECASE)
@@ -60,6 +75,9 @@ _LEAD_DATELINE = re.compile(
 _AGENCY_DATELINE = re.compile(r"[A-Z][^\n()]{0,60}\((?P<agency>[^()\n]{2,40})\)\s{0,3}[-–—]{1,2}")
 _CREDIT_TAG = re.compile(r"\((?P<name>[\w .]{2,40})/[^()\n]{2,80}\)")
 _SIGNOFF = re.compile(r"[\s(\[–—-]{0,4}(?P<names>[A-Za-z][\w .&/,-]{1,60}?)[\s)\].]{0,4}")
+_CAPITAL = re.compile(r"[A-Z]")
+# Characters that re.IGNORECASE matches to an ASCII letter but str.lower() does not map to it.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _CAPTION_CREDIT = re.compile(r"(?:picture|photo|foto|image|gambar|credit)s?\s{0,3}:\s{0,3}(?P<credit>[^\n]{1,120})", re.IGNORECASE)
 
 
@@ -79,12 +97,29 @@ class Registry:
     unknown_prefix: re.Pattern
     unknown_postfix: re.Pattern
     not_names: frozenset[str]
+    multi_first_words: frozenset[str] = frozenset()  # first words of spellings with more than one word
+    prefix_triggers: Optional[tuple[str, ...]] = None   # folded first words of the outlet nouns
+    postfix_triggers: Optional[tuple[str, ...]] = None  # folded first words of the postfix nouns
+    no_name_chunks: set[str] = field(default_factory=set, compare=False, repr=False)
+    name_chunks: set[str] = field(default_factory=set, compare=False, repr=False)
 
 
 def _phrases(words: Iterable[str]) -> str:
     """A regex alternation of phrases, longest first, spaces matching any whitespace."""
     ordered = sorted(set(words), key=len, reverse=True)
     return "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in ordered)
+
+
+def _triggers(phrases: Iterable[str]) -> Optional[tuple[str, ...]]:
+    """Lower-case first words of ``phrases``, none a prefix of another; None unless all are ASCII letters."""
+    words = sorted({phrase.split()[0].lower() for phrase in phrases}, key=len)
+    if not all(word.isascii() and word.isalpha() for word in words):
+        return None
+    kept: list[str] = []
+    for word in words:
+        if not any(word.startswith(shorter) for shorter in kept):
+            kept.append(word)
+    return tuple(kept)
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +145,8 @@ def registry() -> Registry:
     before, after, nouns = _phrases(cues["before"]), _phrases(cues["after"]), _phrases(cues["nouns"])
     helpers = _phrases(cues["helpers"])
     word = r"[\w'’.-]{1,30}"
-    cap_name = r"[A-Z][\w&'’.-]{1,30}(?:\s[A-Z][\w&'’.-]{1,30}){0,3}"
+    cap_word = rf"[A-Z][\w&'’.-]{{1,{NAME_WORD_CHARS}}}"
+    cap_name = rf"{cap_word}(?:\s{cap_word}){{0,{NAME_MORE_WORDS}}}"
     return Registry(
         outlets=outlets,
         outlet_names=names,
@@ -127,6 +163,9 @@ def registry() -> Registry:
         unknown_prefix=re.compile(rf"\b(?i:{nouns})\s+(?P<name>{cap_name})"),
         unknown_postfix=re.compile(rf"(?P<name>{cap_name})\s+(?i:{_phrases(cues['postfix_nouns'])})\b"),
         not_names=frozenset(cues["not_names"]),
+        multi_first_words=frozenset(spelling.split(" ")[0] for spelling in cited_names if " " in spelling),
+        prefix_triggers=_triggers(cues["nouns"]),
+        postfix_triggers=_triggers(cues["postfix_nouns"]),
     )
 
 
@@ -136,28 +175,77 @@ def registry() -> Registry:
 def _find_names(text: str, table: dict[str, Any]) -> list[tuple[int, int, Any]]:
     """Non-overlapping (start, end, value) of the longest spellings of ``table`` in ``text``.
 
-    ``table``'s spellings must start with a word of ``registry().first_words``.
+    Reads ``text`` as ``_TOKEN`` words: a name starts at a word that is (up to
+    trailing ``.'’``) the first word of a spelling and spans up to
+    ``MAX_NAME_WORDS`` single-spaced words. ``table``'s spellings must start
+    with a word of ``registry().first_words``.
     """
-    tokens = list(_TOKEN.finditer(text))
-    first_words = registry().first_words
-    found, i = [], 0
-    while i < len(tokens):
-        word = tokens[i].group()
-        if word not in first_words and word.rstrip(".,'’") not in first_words:
-            i += 1
+    reg = registry()
+    multi = reg.multi_first_words
+    found: list[tuple[int, int, Any]] = []
+    consumed = 0  # words before this offset belong to a name already found
+    for first in _first_word_tokens(text, reg):
+        start = first.start()
+        if start < consumed:
             continue
-        for n in range(min(MAX_NAME_WORDS, len(tokens) - i), 0, -1):
-            start, end = tokens[i].start(), tokens[i + n - 1].end()
-            span = text[start:end]
+        words = [first]
+        if first.group() in multi:  # only these can begin a spelling of several words
+            words += islice(_TOKEN.finditer(text, first.end()), MAX_NAME_WORDS - 1)
+        for n in range(len(words), 0, -1):
+            span = text[start:words[n - 1].end()]
             key = span if span in table else span.rstrip(".,'’")
             value = table.get(key)
-            if value is not None and (n == 1 or _single_spaced(text, tokens[i:i + n])):
+            if value is not None and (n == 1 or _single_spaced(text, words[:n])):
                 found.append((start, start + len(key), value))
-                i += n
+                consumed = words[n - 1].end()
                 break
-        else:
-            i += 1
     return found
+
+
+def _is_first_word(word: str, first_words: frozenset[str]) -> bool:
+    return word in first_words or word.rstrip(".,'’") in first_words
+
+
+def _first_word_tokens(text: str, reg: Registry) -> list[re.Match]:
+    """The ``_TOKEN`` words of ``text`` that are (up to trailing ``.'’``) first words, in order.
+
+    Words never contain whitespace, so ``text``'s words are its whitespace-separated
+    chunks' words; only chunks holding a first word are tokenised, found by
+    ``str.find`` as whole chunks.
+    """
+    first_words = reg.first_words
+    holding: list[str] = []
+    for chunk in set(text.split()).difference(reg.no_name_chunks):
+        if chunk in reg.name_chunks or any(_is_first_word(w, first_words) for w in _TOKEN.findall(chunk)):
+            holding.append(chunk)
+            _remember(reg.name_chunks, chunk)
+        else:
+            _remember(reg.no_name_chunks, chunk)
+    if not holding:
+        return []
+    if len(holding) > MAX_NAME_CHUNKS:
+        spans = [(0, len(text))]
+    else:
+        spans = sorted(span for chunk in holding for span in _whole_chunks(text, chunk))
+    return [token for start, end in spans for token in _TOKEN.finditer(text, start, end)
+            if _is_first_word(token.group(), first_words)]
+
+
+def _remember(cache: set[str], chunk: str) -> None:
+    if len(chunk) <= CHUNK_CACHE_CHARS:
+        if len(cache) >= CHUNK_CACHE_MAX:
+            cache.clear()
+        cache.add(chunk)
+
+
+def _whole_chunks(text: str, chunk: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every occurrence of ``chunk`` in ``text`` with whitespace (or an edge) on both sides."""
+    size, at = len(text), text.find(chunk)
+    while at != -1:
+        end = at + len(chunk)
+        if (at == 0 or text[at - 1].isspace()) and (end == size or text[end].isspace()):
+            yield at, end
+        at = text.find(chunk, at + 1)
 
 
 def _single_spaced(text: str, tokens: list[re.Match]) -> bool:
@@ -271,7 +359,7 @@ def agency_signals(article: Article, publisher: Optional[dict[str, Any]]) -> Ite
         name = _signoff_agency(line)
         if name:
             yield name
-    captions = [*article.captions, *(line for line in lines if _CAPTION_CREDIT.search(line[:600]))]
+    captions = [*article.captions, *(line for line in lines if ":" in line[:600] and _CAPTION_CREDIT.search(line[:600]))]
     for caption in captions:
         for match in _CAPTION_CREDIT.finditer(caption[:600]):
             yield from _agencies_in(match.group("credit"))
@@ -309,8 +397,9 @@ def cited_outlets(text: str, exclude: Iterable[str] = ()) -> list[str]:
     for start, end, name in _find_names(text, table):
         if _is_cited(text, start, end):
             found.append((start, name))
-    for pattern in (reg.unknown_prefix, reg.unknown_postfix):
-        for match in pattern.finditer(text):
+    folded = _folded(text)
+    for matches in (_prefix_matches(text, folded, reg), _postfix_matches(text, folded, reg)):
+        for match in matches:
             name = _strip_not_names(match.group("name"), reg.not_names)
             if not name:
                 continue
@@ -324,6 +413,56 @@ def cited_outlets(text: str, exclude: Iterable[str] = ()) -> list[str]:
         if name not in out and name not in excluded:
             out.append(name)
     return out
+
+
+def _folded(text: str) -> Optional[str]:
+    """``text`` lower-cased so that a lower-case ASCII word matching it case-insensitively (``re``)
+    occurs at the same offset; None when lower-casing would move offsets."""
+    if not text.isascii() and any(char in text for char in "\u0130\u0131\u017f\u212a"):
+        text = text.translate(_FOLD)
+    folded = text.lower()
+    return folded if len(folded) == len(text) else None
+
+
+def _occurrences(folded: str, words: Iterable[str]) -> Iterator[int]:
+    for word in words:
+        at = folded.find(word)
+        while at != -1:
+            yield at
+            at = folded.find(word, at + 1)
+
+
+def _matches_from(pattern: re.Pattern, text: str, starts: Iterable[int]) -> Iterator[re.Match]:
+    """What ``pattern.finditer(text)`` yields, given every offset where a match could start."""
+    end = 0
+    for start in sorted(set(starts)):
+        if start >= end:
+            match = pattern.match(text, start)
+            if match:
+                yield match
+                end = match.end()
+
+
+def _prefix_matches(text: str, folded: Optional[str], reg: Registry) -> Iterator[re.Match]:
+    """``reg.unknown_prefix.finditer(text)``: a match starts with an outlet noun."""
+    if folded is None or reg.prefix_triggers is None:
+        return reg.unknown_prefix.finditer(text)
+    return _matches_from(reg.unknown_prefix, text, _occurrences(folded, reg.prefix_triggers))
+
+
+def _postfix_matches(text: str, folded: Optional[str], reg: Registry) -> Iterator[re.Match]:
+    """``reg.unknown_postfix.finditer(text)``: a match is a capitalised name of at most
+    ``NAME_MAX_CHARS`` characters, whitespace, then a postfix noun."""
+    if folded is None or reg.postfix_triggers is None:
+        return reg.unknown_postfix.finditer(text)
+    starts: list[int] = []
+    for noun in _occurrences(folded, reg.postfix_triggers):
+        name_end = noun
+        while name_end > 0 and text[name_end - 1].isspace():
+            name_end -= 1
+        if name_end < noun:
+            starts += (m.start() for m in _CAPITAL.finditer(text, max(0, name_end - NAME_MAX_CHARS), name_end))
+    return _matches_from(reg.unknown_postfix, text, starts)
 
 
 def _is_cited(text: str, start: int, end: int) -> bool:
