@@ -31,7 +31,7 @@ import re
 
 from schemas.records import Origin, RawArticle
 from transforms.clean import clean_article
-from transforms.parse import extract_html, parse_article
+from transforms.parse import parse_article
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "html-extraction" / "scrapinghub"
 _TOKEN = re.compile(r"\w+")
@@ -69,7 +69,10 @@ def split_of(url: str) -> str:
 
 
 def trafilatura_only(html: str) -> str:
-    return extract_html(html).get("text") or ""
+    """trafilatura alone, with the options the parse stage passes it (no post-processing)."""
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=False, include_tables=False) or ""
 
 
 def pipeline(html: str) -> str:

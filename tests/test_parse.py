@@ -1,14 +1,18 @@
 """Parse stage: decoding, validation and one dead-letter reason per kind of bad input."""
 
 import gzip
+from pathlib import Path
 
+import lxml.html
 import orjson
 import pytest
 
 from schemas.records import Article
 from schemas.validate import errors
 from tests.conftest import raw_record, run_stage
-from transforms.parse import ParseArticles, decode_record, normalize_text, normalize_timestamp, parse_record
+from benchmarks.html_extraction import trafilatura_only
+from transforms.parse import (ParseArticles, decode_record, drop_link_lines, link_texts, normalize_text,
+                              normalize_timestamp, parse_record)
 from transforms.stage import StageError
 
 GOOD_TEXT = "Gempa Guncang Lombok Utara\nMATARAM (Antara) - Gempa bermagnitudo 5,1 mengguncang Lombok Utara pada Selasa pagi.\nWarga berhamburan keluar rumah."
@@ -125,3 +129,41 @@ def test_parse_stage_counts_payload_bytes_of_parsed_records():
     assert expected == 179
     assert counters["bytes_in"] == expected
     assert counters["records_in"] == 3 and counters["records_out"] == 2
+
+
+HTML_FIXTURES = Path(__file__).with_name("fixtures") / "html"
+
+
+@pytest.mark.parametrize("name, kept, dropped", [
+    ("related_links.html", ["single fares by eight percent", "the winter timetable would keep", "monthly pass"],
+     ["Download our free travel app"]),
+    ("berita_tautan.html", ["meresmikan pasar ikan baru", "ruang pendingin dan tempat", "Sejumlah nelayan"],
+     ["Ikuti kanal berita kami"]),
+])
+def test_html_lines_that_are_one_whole_link_are_dropped(name, kept, dropped):
+    html = (HTML_FIXTURES / name).read_text(encoding="utf-8")
+    a = parse_record(raw_record(html, "html", path=name))
+    assert a.title and a.title in html
+    for text in kept:  # paragraphs that merely contain a link stay
+        assert text in a.body
+    for text in dropped:
+        assert text not in a.body
+        assert text in trafilatura_only(html)  # trafilatura alone keeps the promo line
+
+
+def test_drop_link_lines_keeps_title_short_links_and_partial_links():
+    links = link_texts(lxml.html.fromstring(
+        "<div><a>Council approves new cycle lanes</a><a>Read more</a><a>Ferry Fares Rise Again</a>"
+        "<a>the winter timetable would</a></div>"))
+    assert links == {"council approves new cycle lanes", "ferry fares rise again", "the winter timetable would"}
+    text = ("Ferry Fares Rise Again\nFares rise by eight percent.\n- Council approves  new cycle lanes\n"
+            "Read more\nSaid that the winter timetable would keep early sailings.")
+    assert drop_link_lines(text, links, keep="Ferry fares rise again") == (
+        "Ferry Fares Rise Again\nFares rise by eight percent.\nRead more\n"
+        "Said that the winter timetable would keep early sailings.")
+
+
+def test_link_collection_is_bounded_on_hostile_pages():
+    html = "<html><body>" + "<a>one two three four</a>" * 30_000 + "<a>" + "word " * 5000 + "</a></body></html>"
+    links = link_texts(lxml.html.fromstring(html))
+    assert links == {"one two three four"}

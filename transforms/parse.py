@@ -50,6 +50,10 @@ _DATELINE = re.compile(
 )
 _TOKEN_STRIP = "\"'“”‘’()[]{}<>«»,.;:!?…*|/\\"
 _SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’)]{0,3}(?: |$)")
+# Whole-link lines: links of at least this many words; bounded work on hostile pages.
+MIN_LINK_WORDS = 3
+MAX_LINKS = 20_000
+MAX_LINK_CHARS = 400
 _DOMAIN_LIKE = re.compile(r"\.(?:com|co\.id|id|net|org|co)$", re.IGNORECASE)
 
 
@@ -131,15 +135,60 @@ def normalize_timestamp(value: Optional[str]) -> Optional[str]:
     return parsed.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def extract_html(html: str) -> dict[str, Any]:
-    """Main text and metadata of an HTML page (trafilatura)."""
-    import trafilatura
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
-    doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=False, with_metadata=True)
+
+def link_texts(tree: Any) -> frozenset[str]:
+    """Folded texts of the page's links of 3+ words (headline-like: related stories, promos)."""
+    texts = set()
+    for count, anchor in enumerate(tree.iter("a")):
+        if count >= MAX_LINKS:
+            break
+        text = _fold(anchor.text_content()[:MAX_LINK_CHARS + 1])
+        if len(text) <= MAX_LINK_CHARS and len(text.split()) >= MIN_LINK_WORDS:
+            texts.add(text)
+    return frozenset(texts)
+
+
+def drop_link_lines(text: str, links: frozenset[str], keep: Optional[str] = None) -> str:
+    """Drop the lines of extracted text that are exactly one link's text (list dash aside).
+
+    Main-text extractors keep teaser lists ('- Jonas Brothers Added to AMA Lineup') and
+    promo lines that are a whole link; article paragraphs are rarely one link. ``keep``
+    (the page title) stays for the title detection.
+    """
+    if not links:
+        return text
+    kept_title = _fold(keep) if keep else None
+    out = []
+    for line in text.split("\n"):
+        folded = _fold(line)
+        if folded.startswith("- "):
+            folded = folded[2:]
+        if folded in links and folded != kept_title:
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def extract_html(html: str) -> dict[str, Any]:
+    """Main text and metadata of an HTML page (trafilatura), without whole-link lines."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return {"text": ""}
+    links = link_texts(tree)
+    # fast: no readability/jusText fallback (same F1 on the tune split, about a quarter less CPU)
+    doc = trafilatura.bare_extraction(tree, fast=True, include_comments=False, include_tables=False, with_metadata=True)
     if doc is None:
         return {"text": ""}
     doc = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    return {k: doc.get(k) for k in ("text", "title", "author", "date", "sitename", "url")}
+    meta = {k: doc.get(k) for k in ("text", "title", "author", "date", "sitename", "url")}
+    meta["text"] = drop_link_lines(meta["text"] or "", links, meta.get("title"))
+    return meta
 
 
 def looks_like_headline(line: str) -> bool:
