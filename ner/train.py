@@ -99,7 +99,7 @@ def training_items(sentences: list[Sentence], tables: ent.Tables):
 def load_nerp_recased(split: str, cased: list[Sentence]) -> list[Sentence]:
     """NERP with casing restored by rule (see ner.corpus.load_recased)."""
     tables = ent.load_tables()
-    return load_recased(split, acronyms(cased), tables.not_entities, frozenset(t for t in tables.titles if " " not in t))
+    return load_recased(split, acronyms(cased), tables.capitalised_common, frozenset(t for t in tables.titles if " " not in t))
 
 
 def main() -> None:

@@ -86,7 +86,8 @@ class Tables:
     title_max_words: int
     connectors: frozenset[str]
     lowercase_words: frozenset[str]
-    not_entities: frozenset[str]
+    not_entities: frozenset[str]  # not names alone: always-capitalised words + compass words
+    capitalised_common: frozenset[str]  # weekdays, months, nationalities (not_entities.txt)
     run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
     function_words: frozenset[str]  # closed-class words of each language (../function_words.json), connectors
@@ -146,6 +147,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         first_words[words[0]] = max(first_words.get(words[0], 0), len(words))
     titles = frozenset(fold(t) for t in _data_lines(data_dir / "titles.txt"))
     connectors = frozenset(fold(c) for c in _data_lines(data_dir / "connectors.txt"))
+    capitalised_common = frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt"))
     return Tables(
         aliases=aliases,
         exact_case=frozenset(capitals - mixed),
@@ -159,7 +161,8 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         connectors=connectors,
         lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
         first_words=first_words,
-        not_entities=frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt")),
+        not_entities=capitalised_common | frozenset(fold(w) for w in _data_lines(data_dir / "compass_words.txt")),
+        capitalised_common=capitalised_common,
         run_prefixes=frozenset(fold(w) for w in _data_lines(data_dir / "run_prefixes.txt")),
         run_breakers=frozenset(fold(w) for w in _data_lines(data_dir / "run_breakers.txt")),
         function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
