@@ -216,13 +216,12 @@ def article_row(article: Article, processed_at: Optional[str] = None) -> Article
     )
 
 
-def latest_per_id(rows: Iterable[tuple[Article, ArticleRow]]) -> list[tuple[Article, ArticleRow]]:
-    """One entry per article id, the last one winning (a batch may repeat an id)."""
-    by_id: dict[str, tuple[Article, ArticleRow]] = {}
+def versions_per_id(rows: Iterable[tuple[Article, ArticleRow]]) -> dict[str, list[tuple[Article, ArticleRow]]]:
+    """The versions of each article id in a batch, newest (last seen) first; ids in first-seen order."""
+    by_id: dict[str, list[tuple[Article, ArticleRow]]] = {}
     for pair in rows:
-        by_id.pop(pair[1].id, None)
-        by_id[pair[1].id] = pair
-    return list(by_id.values())
+        by_id.setdefault(pair[1].id, []).insert(0, pair)
+    return by_id
 
 
 # --- SQL --------------------------------------------------------------------------------------
@@ -375,20 +374,24 @@ class _WriteArticlesFn(beam.DoFn):
                 pairs.append((article, article_row(article)))
             except Exception as error:  # a malformed record is dead-lettered, not dropped
                 dead.append(dead_letter_for(STAGE, article, error))
-        pairs = latest_per_id(pairs)
-        if not pairs:
+        versions = versions_per_id(pairs)
+        if not versions:
             return dead
         try:
-            self._write_with_retries([row for _, row in pairs])
+            self._write_with_retries([newest[1] for newest, *_ in versions.values()])
             return dead
         except _REJECTED:
             pass  # find the rejected record(s): write one at a time
-        for article, row in pairs:
-            try:
-                self._write_with_retries([row])
-            except _REJECTED as error:
-                message = scrub(f"{type(error).__name__}: {error}", self._secrets)
-                dead.append(dead_letter_for(STAGE, article, StageError("postgres_rejected", message)))
+        for candidates in versions.values():
+            # As if written one after another: a rejected newest version leaves the
+            # previous one stored, so each older version is tried until one is accepted.
+            for article, row in candidates:
+                try:
+                    self._write_with_retries([row])
+                    break
+                except _REJECTED as error:
+                    message = scrub(f"{type(error).__name__}: {error}", self._secrets)
+                    dead.append(dead_letter_for(STAGE, article, StageError("postgres_rejected", message)))
         return dead
 
     def process(self, batch: Sequence[Article]) -> Iterable[Any]:

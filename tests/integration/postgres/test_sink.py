@@ -118,6 +118,19 @@ def test_a_record_the_database_rejects_is_dead_lettered_and_its_batch_written(cl
     assert query(clean_db, "SELECT id FROM articles ORDER BY id") == [(a.id,) for a in good]
 
 
+def test_a_rejected_newer_version_leaves_the_older_one_stored(clean_db: str) -> None:
+    older = make_article(40, "en")
+    entity = older.entities[0]
+    newer = make_article(40, "id").replace(entities=(entity.__class__(
+        text="x", label="PER", start=5, end=2, canonical="x"),))  # same id; violates a CHECK
+    other = make_article(41)
+    dead, counters = run_sink([older, other, newer], clean_db, batch_size=10)
+    # As if written one after another: the older version is stored, the newer one dead-lettered.
+    assert [(d.reason, d.id) for d in dead] == [("postgres_rejected", newer.raw.id)]
+    assert query(clean_db, "SELECT id, language FROM articles ORDER BY id") == [(older.id, "en"), (other.id, "en")]
+    assert (counters["records_in"], counters["records_out"], counters["dead_letters"]) == (3, 2, 1)
+
+
 def test_a_record_that_cannot_become_a_row_is_dead_lettered_under_its_own_reason(clean_db: str) -> None:
     good = [make_article(n) for n in range(30, 33)]
     entity = good[0].entities[0]
