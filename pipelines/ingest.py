@@ -165,6 +165,8 @@ def check_kafka_options(kafka: KafkaOptions, ingest: IngestOptions, streaming: b
         raise UsageError("Kafka input needs --output_topic or --output")
     if kafka.output_topic and not (kafka.dead_letter_topic or ingest.output):
         raise UsageError("--output_topic needs --dead_letter_topic (or --output) so dead letters are kept")
+    if kafka.kafka_partition_discovery_seconds < 0:
+        raise UsageError("--kafka_partition_discovery_seconds must be >= 0")
     if local_workers != 1:
         # Beam 2.77's FnApiRunner drops splittable-DoFn checkpoints and bundle finalisation
         # when it spreads a bundle over several workers: the read would stop after one bundle.
@@ -207,6 +209,7 @@ def build_kafka_pipeline(
         max_bytes=options.max_input_bytes, start_from=kafka.kafka_start_from,
         max_bundle_records=kafka.kafka_max_bundle_records, max_bundle_seconds=kafka.kafka_max_bundle_seconds,
         partitions=plan, commit_offsets=not output,
+        partition_discovery_seconds=kafka.kafka_partition_discovery_seconds,
     )
     articles, stage_dead = records | "Enrich" >> EnrichArticles(options.max_input_bytes)
     if postgres is not None:

@@ -129,6 +129,13 @@ class KafkaOptions(PipelineOptions):
             default=1.0,
             help="Longest a partition reader runs per bundle before it checkpoints (default 1.0).",
         )
+        parser.add_argument(
+            "--kafka_partition_discovery_seconds",
+            type=float,
+            default=60.0,
+            help="With --streaming: re-read the input topic's partitions this often and read partitions "
+            "added meanwhile from their earliest offset (0 = list them once, at start; default 60).",
+        )
 
 
 def kafka_config(options) -> "KafkaConfig":

@@ -188,3 +188,36 @@ def test_partition_range_pickles_and_splits():
     assert pickle.loads(pickle.dumps(restriction)) == restriction
     assert restriction != PartitionRange("t", 3, 5, 9) and restriction != OffsetRange(5, 9)
     assert restriction.split_at(7) == (PartitionRange("t", 2, 5, 7), PartitionRange("t", 2, 7, 9))
+
+
+def test_added_partitions_tracker_claims_checkpoints_and_reports_backlog():
+    from transforms.kafka_io import AddedPartitions, AddedPartitionsRange, AddedPartitionsTracker
+    import pickle
+
+    provider = _PartitionRestrictions()
+    restriction = provider.initial_restriction(AddedPartitions("grown", 3))
+    assert restriction == AddedPartitionsRange("grown", 3, ())
+    estimates = EndOffsetEstimates()
+    tracker = AddedPartitionsTracker(restriction, estimates)
+    assert not tracker.is_bounded()
+    assert tracker.try_claim(("add", ((3, 0), (4, 7))))
+    with pytest.raises(ValueError):
+        tracker.try_claim(("add", ((3, 0),)))  # a partition is added once
+    assert tracker.try_claim((3, 0)) and tracker.try_claim((3, 2)) and tracker.try_claim((4, 7))
+    with pytest.raises(ValueError):
+        tracker.try_claim((3, 1))  # offsets only move forward
+    estimates.update("grown", 3, 10, 3)
+    estimates.update("grown", 4, 8, 8)
+    progress = tracker.current_progress()
+    assert progress.remaining_work == 7  # partition 3: 10 - 3; partition 4: caught up
+    assert tracker.try_split(0.5) is None
+    with pytest.raises(ValueError):
+        tracker.check_done()  # never finishes by itself
+    primary, residual = tracker.try_split(0)
+    assert residual == AddedPartitionsRange("grown", 5, ((3, 3), (4, 8)))
+    assert primary.positions == ()
+    assert not tracker.try_claim((3, 3))  # after the checkpoint nothing more is claimed
+    tracker.check_done()
+    assert pickle.loads(pickle.dumps(residual)) == residual
+    assert provider.truncate(None, residual) is None
+    assert provider.restriction_size(None, AddedPartitionsRange("grown", 3, ())) == 1.0

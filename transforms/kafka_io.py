@@ -5,10 +5,14 @@ a Java expansion service fetched from Maven at run time; this module is plain Py
 and runner-neutral.
 
 Source (:class:`ReadFromKafka`): one element per topic partition, each read by a
-splittable DoFn over an ``OffsetRange`` restriction. Bounded mode reads from the
+splittable DoFn over an offset-range restriction. Bounded mode reads from the
 group's committed offset (or the earliest one) to the end offset seen at start;
 unbounded mode follows the partition, advances a manual watermark to wall time when
-caught up, and defers the remainder when idle. Each bundle registers a bundle
+caught up, and defers the remainder when idle. Unbounded, one more element per topic
+(``AddedPartitions``) re-reads the topic's metadata every ``partition_discovery_seconds``
+and reads the partitions added since the start. Trackers report progress and sizes as
+offsets left (the backlog to the high-water mark each fetch returns, ``END_ESTIMATES``),
+and the gauges ``kafka.backlog_records[.<topic>.<partition>]`` show it. Each bundle registers a bundle
 finaliser that commits the next offset of what it read, so offsets are committed
 only after the runner has completed the bundle -- including the sinks fused into it
 (the sinks flush in ``finish_bundle``). A crash re-delivers rather than loses.
@@ -37,13 +41,13 @@ from typing import Any, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 import apache_beam as beam
 import orjson
-from apache_beam.io.iobase import RestrictionProgress
+from apache_beam.io.iobase import RestrictionProgress, RestrictionTracker
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider, WatermarkEstimatorProvider
 from apache_beam.transforms.window import TimestampedValue
-from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
+from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
 
 from schemas.records import Origin, RawRecord
 
@@ -211,25 +215,28 @@ class KafkaPartition(NamedTuple):
         return self.stop < UNBOUNDED_STOP
 
 
-def plan_partitions(consumer, topics: Sequence[str], bounded: bool, start_from: str = "earliest",
-                    timeout_s: float = 30.0) -> list[KafkaPartition]:
-    """Where to read each partition of ``topics``: committed offset (else earliest/latest) to end.
+def list_partitions(consumer, topic: str, timeout_s: float = 30.0) -> list[int]:
+    """The partition ids of ``topic`` (fresh metadata); waits ``timeout_s`` for a new topic
+    to be auto-created, then raises."""
+    deadline = time.monotonic() + timeout_s
+    consumer.topics()  # forces a metadata request: partitions added since are seen
+    ids = consumer.partitions_for_topic(topic)
+    while not ids and time.monotonic() < deadline:
+        time.sleep(0.5)
+        consumer.topics()
+        ids = consumer.partitions_for_topic(topic)
+    if not ids:
+        raise RuntimeError(f"Kafka topic {topic!r} not found")
+    return sorted(ids)
+
+
+def plan_topic_partitions(consumer, partitions: Sequence[Any], bounded: bool,
+                          start_from: str = "earliest") -> list[KafkaPartition]:
+    """Where to read each ``TopicPartition``: committed offset (else earliest/latest) to end.
 
     Uses only requests every broker version has (seek + position), so it works on 0.9.
     """
-    from kafka import TopicPartition
-
-    partitions: list[TopicPartition] = []
-    for topic in topics:
-        deadline = time.monotonic() + timeout_s
-        ids = consumer.partitions_for_topic(topic)
-        while not ids and time.monotonic() < deadline:  # a new topic may be auto-created
-            time.sleep(0.5)
-            consumer.topics()
-            ids = consumer.partitions_for_topic(topic)
-        if not ids:
-            raise RuntimeError(f"Kafka topic {topic!r} not found")
-        partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+    partitions = list(partitions)
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
     earliest = {tp: consumer.position(tp) for tp in partitions}
@@ -249,6 +256,15 @@ def plan_partitions(consumer, topics: Sequence[str], bounded: bool, start_from: 
         plan.append(KafkaPartition(tp.topic, tp.partition, start, max(start, stop)))
     consumer.unsubscribe()
     return plan
+
+
+def plan_partitions(consumer, topics: Sequence[str], bounded: bool, start_from: str = "earliest",
+                    timeout_s: float = 30.0) -> list[KafkaPartition]:
+    """Where to read every partition of ``topics`` (see ``plan_topic_partitions``)."""
+    from kafka import TopicPartition
+
+    partitions = [TopicPartition(topic, p) for topic in topics for p in list_partitions(consumer, topic, timeout_s)]
+    return plan_topic_partitions(consumer, partitions, bounded, start_from)
 
 
 def plan_bounded_read(config: KafkaConfig, topics: Sequence[str], group_id: Optional[str], max_bytes: int,
@@ -311,8 +327,12 @@ def finish_bounded_read(config: KafkaConfig, group_id: str, plan: Sequence[Kafka
 
 
 class _PlanPartitionsFn(beam.DoFn):
+    """The partitions to read, planned at start; with ``discovery_seconds`` also one
+    ``AddedPartitions`` element per topic, which reads the partitions added later."""
+
     def __init__(self, config: KafkaConfig, topics: Sequence[str], group_id: Optional[str], bounded: bool,
-                 start_from: str, max_bytes: int):
+                 start_from: str, max_bytes: int, discovery_seconds: float = 0.0):
+        self.discovery_seconds = discovery_seconds
         self.config = config
         self.topics = list(topics)
         self.group_id = group_id
@@ -330,6 +350,96 @@ class _PlanPartitionsFn(beam.DoFn):
             _LOG.info("kafka source: %s[%d] offsets %d..%s", item.topic, item.partition, item.start,
                       item.stop if item.bounded else "end")
             yield item
+        if self.discovery_seconds > 0 and not self.bounded:
+            for topic in self.topics:
+                yield AddedPartitions(topic, 1 + max(p.partition for p in plan if p.topic == topic))
+
+
+class AddedPartitions(NamedTuple):
+    """Streaming: the partitions of ``topic`` numbered ``first_id`` and up, added after the
+    start. One element reads them all (found by re-reading the topic's metadata), in the
+    same stage as the partitions planned at start: runners such as the FnApiRunner do not
+    pass data from one unbounded stage to the next, so discovery cannot be a stage of its own."""
+
+    topic: str
+    first_id: int
+
+
+class AddedPartitionsRange(NamedTuple):
+    """The restriction of ``AddedPartitions``: partition ids from ``next_id`` not yet found,
+    and each found partition's next offset to read, as ``(partition, offset)`` pairs."""
+
+    topic: str
+    next_id: int
+    positions: tuple[tuple[int, int], ...] = ()
+
+
+class AddedPartitionsTracker(RestrictionTracker):
+    """Claims ``("add", ((partition, start), ...))`` (partitions found) and ``(partition, offset)``
+    (a record read). Unbounded, never finished; only checkpoints split it. Its progress is the
+    backlog of the partitions it reads, from ``END_ESTIMATES``."""
+
+    def __init__(self, restriction: AddedPartitionsRange, estimates: "EndOffsetEstimates"):
+        self._restriction = restriction
+        self._estimates = estimates
+        self._positions = dict(restriction.positions)
+        self._next_id = restriction.next_id
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    def _now(self) -> AddedPartitionsRange:
+        return AddedPartitionsRange(self._restriction.topic, self._next_id, tuple(sorted(self._positions.items())))
+
+    def current_restriction(self) -> AddedPartitionsRange:
+        return self._restriction
+
+    def positions(self) -> dict[int, int]:
+        with self._lock:
+            return dict(self._positions)
+
+    def try_claim(self, position) -> bool:
+        with self._lock:
+            if self._stopped:
+                return False
+            if position[0] == "add":
+                for partition, start in position[1]:
+                    if partition < self._next_id or partition in self._positions:
+                        raise ValueError(f"partition {partition} was already added")
+                    self._positions[partition] = start
+                    self._next_id = max(self._next_id, partition + 1)
+                return True
+            partition, offset = position
+            if offset < self._positions[partition]:
+                raise ValueError(f"offset {offset} of partition {partition} was claimed already")
+            self._positions[partition] = offset + 1
+            return True
+
+    def try_split(self, fraction_of_remainder: float):
+        with self._lock:
+            if fraction_of_remainder > 0 or self._stopped:
+                return None
+            self._stopped = True
+            residual = self._now()
+            self._restriction = AddedPartitionsRange(residual.topic, residual.next_id, ())  # done: nothing left
+            return self._restriction, residual
+
+    def check_done(self) -> None:
+        if not self._stopped:
+            raise ValueError("an AddedPartitions restriction never finishes; it must be checkpointed")
+
+    def current_progress(self) -> RestrictionProgress:
+        with self._lock:
+            start = dict(self._restriction.positions)
+            positions = dict(self._positions)
+        completed = sum(max(0, offset - start.get(p, offset)) for p, offset in positions.items())
+        remaining = 0
+        for partition, offset in positions.items():
+            end = self._estimates.end(self._restriction.topic, partition)
+            remaining += 0 if end is None else max(0, end - offset)
+        return RestrictionProgress(completed=float(completed), remaining=float(remaining))
+
+    def is_bounded(self) -> bool:
+        return False
 
 
 class PartitionRange(OffsetRange):
@@ -465,10 +575,14 @@ class _PartitionRestrictions(RestrictionProvider):
     Sizes and trackers use this worker's ``END_ESTIMATES`` (module state, not pickled).
     """
 
-    def initial_restriction(self, element: KafkaPartition) -> PartitionRange:
+    def initial_restriction(self, element):
+        if isinstance(element, AddedPartitions):
+            return AddedPartitionsRange(element.topic, element.first_id)
         return PartitionRange(element.topic, element.partition, element.start, element.stop)
 
-    def create_tracker(self, restriction: OffsetRange) -> KafkaOffsetTracker:
+    def create_tracker(self, restriction):
+        if isinstance(restriction, AddedPartitionsRange):
+            return AddedPartitionsTracker(restriction, END_ESTIMATES)
         return KafkaOffsetTracker(restriction, END_ESTIMATES)
 
     def split(self, element, restriction):
@@ -477,6 +591,8 @@ class _PartitionRestrictions(RestrictionProvider):
     def restriction_size(self, element: KafkaPartition, restriction: OffsetRange) -> float:
         """Offsets left: the range's, or for an open-ended one the backlog to the estimated
         end (1 while unknown: the reader has not fetched yet on this worker)."""
+        if isinstance(restriction, AddedPartitionsRange):
+            return max(1.0, AddedPartitionsTracker(restriction, END_ESTIMATES).current_progress().remaining_work)
         if restriction.stop < UNBOUNDED_STOP:
             return float(restriction.stop - restriction.start)
         end = END_ESTIMATES.end(element.topic, element.partition)
@@ -484,6 +600,8 @@ class _PartitionRestrictions(RestrictionProvider):
 
     def truncate(self, element, restriction: OffsetRange):
         # On drain, an unbounded partition stops where it is; a bounded one finishes.
+        if isinstance(restriction, AddedPartitionsRange):
+            return None
         return None if restriction.stop >= UNBOUNDED_STOP else restriction
 
 
@@ -511,7 +629,8 @@ class _ReadPartitionFn(beam.DoFn):
 
     def __init__(self, config: KafkaConfig, group_id: Optional[str], max_bytes: int,
                  max_bundle_records: int, max_bundle_seconds: float, poll_timeout_ms: int,
-                 commit_offsets: bool = True):
+                 commit_offsets: bool = True, discovery_seconds: float = 0.0):
+        self.discovery_seconds = discovery_seconds
         self.config = config
         self.group_id = group_id
         self.max_bytes = max_bytes
@@ -532,9 +651,14 @@ class _ReadPartitionFn(beam.DoFn):
         self.commit_failures = Metrics.counter(STAGE, "offset_commit_failures")
         self.backlog = Metrics.gauge(STAGE, "backlog_records")
         self._partition_backlog: dict[tuple[str, int], Any] = {}
+        self._added: dict[str, Any] = {}  # topic -> consumer of its added partitions
+        self._added_at: dict[str, dict[int, int]] = {}  # topic -> where that consumer stands
+        self._last_discovery: dict[str, float] = {}
+        self.discovered = Metrics.counter(STAGE, "partitions_discovered")
+        self.discovery_failures = Metrics.counter(STAGE, "partition_discovery_failures")
 
     def teardown(self) -> None:
-        for consumer in getattr(self, "_consumers", {}).values():
+        for consumer in [*getattr(self, "_consumers", {}).values(), *getattr(self, "_added", {}).values()]:
             consumer.close(autocommit=False)
         if getattr(self, "_committer", None) is not None:
             self._committer.close(autocommit=False)
@@ -570,6 +694,87 @@ class _ReadPartitionFn(beam.DoFn):
                 _LOG.warning("kafka source: commit of %s[%d]@%d failed: %s: %s", topic, partition, offset,
                              type(error).__name__, error)
 
+    def _discover(self, topic: str, tracker, known: dict[int, int]) -> dict[int, int]:
+        """Every ``discovery_seconds``: claim the topic's partitions added since (committed
+        offset, else earliest: nothing published to them is skipped)."""
+        from kafka import TopicPartition
+
+        now = time.monotonic()
+        if now - self._last_discovery.get(topic, -1e18) < self.discovery_seconds:
+            return {}
+        self._last_discovery[topic] = now
+        first_new = tracker.current_restriction().next_id
+        consumer = make_consumer(self.config, self.group_id, self.max_bytes)
+        try:
+            ids = list_partitions(consumer, topic, timeout_s=0.0)
+            new = [TopicPartition(topic, p) for p in ids if p >= first_new and p not in known]
+            plan = plan_topic_partitions(consumer, new, bounded=False) if new else []
+        except Exception as error:  # transient (broker, metadata): the next round retries
+            self.discovery_failures.inc()
+            _LOG.warning("kafka source: partition discovery for %s failed: %s: %s", topic,
+                         type(error).__name__, error)
+            return {}
+        finally:
+            consumer.close(autocommit=False)
+        if not plan or not tracker.try_claim(("add", tuple((p.partition, p.start) for p in plan))):
+            return {}
+        self.discovered.inc(len(plan))
+        for item in plan:
+            _LOG.warning("kafka source: new partition %s[%d], reading from offset %d", item.topic,
+                         item.partition, item.start)
+        return {item.partition: item.start for item in plan}
+
+    def _read_added(self, element: AddedPartitions, finalizer, tracker, watermark) -> Iterator[Any]:
+        """One bundle of the partitions added to ``element.topic`` while streaming: discovery
+        when due, then one fetch over all of them."""
+        from kafka import TopicPartition
+
+        topic = element.topic
+        positions = dict(tracker.current_restriction().positions)
+        positions.update(self._discover(topic, tracker, positions))
+        start = dict(positions)
+        if not positions:
+            _advance(watermark, Timestamp.now())
+            tracker.defer_remainder(Duration.of(min(self.discovery_seconds, 60.0)))
+            return
+        consumer = self._added.get(topic)
+        at = self._added_at.get(topic, {})
+        if consumer is None or set(at) != set(positions):
+            if consumer is None:
+                consumer = self._added[topic] = make_consumer(self.config, None, self.max_bytes)
+            consumer.assign([TopicPartition(topic, p) for p in sorted(positions)])
+            at = {}
+        for partition, offset in positions.items():
+            if at.get(partition) != offset:  # first use, or the restriction moved: refetch
+                consumer.seek(TopicPartition(topic, partition), offset)
+        self._added_at[topic] = {}  # unknown until this call returns normally
+        fetched = consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_bundle_records)
+        emitted = 0
+        for tp, batch in sorted(fetched.items()):
+            for message in batch:
+                if message.offset < positions[tp.partition]:
+                    continue
+                if not tracker.try_claim((tp.partition, message.offset)):
+                    break
+                positions[tp.partition] = message.offset + 1
+                record = raw_record_of(message.topic, message.partition, message.offset,
+                                       message.key, message.value, self.max_bytes)
+                moment = event_time_of(message.value, self.max_bytes) or Timestamp.now()
+                _advance(watermark, min(moment, Timestamp.now()))
+                emitted += 1
+                self.bytes_in.inc(record.true_size)
+                yield TimestampedValue(record, moment)
+        if not fetched:
+            _advance(watermark, Timestamp.now())
+        self.records_out.inc(emitted)
+        for partition, offset in positions.items():
+            tp = TopicPartition(topic, partition)
+            self._report_backlog(topic, partition, consumer.highwater(tp), offset)
+            if self.commit_offsets and offset > start[partition]:
+                finalizer.register(lambda p=partition, o=offset: self._commit(topic, p, o))
+        self._added_at[topic] = {p: consumer.position(TopicPartition(topic, p)) for p in positions}
+        tracker.defer_remainder()
+
     def _report_backlog(self, topic: str, partition: int, end: Optional[int], position: int) -> None:
         """Record the partition's end estimate and position; set the backlog gauges."""
         END_ESTIMATES.update(topic, partition, end, position)
@@ -590,6 +795,9 @@ class _ReadPartitionFn(beam.DoFn):
         tracker=beam.DoFn.RestrictionParam(_PartitionRestrictions()),
         watermark=beam.DoFn.WatermarkEstimatorParam(_WatermarkProvider()),
     ) -> Iterator[Any]:
+        if isinstance(element, AddedPartitions):
+            yield from self._read_added(element, finalizer, tracker, watermark)
+            return
         restriction = tracker.current_restriction()
         bounded = restriction.stop < UNBOUNDED_STOP
         key = (element.topic, element.partition)
@@ -686,10 +894,13 @@ class ReadFromKafka(beam.PTransform):
         poll_timeout_ms: int = 100,
         partitions: Optional[Sequence[KafkaPartition]] = None,
         commit_offsets: bool = True,
+        partition_discovery_seconds: float = 60.0,
     ):
         """``partitions``: a plan made before the run (``plan_partitions``) instead of one made
         at run time; ``commit_offsets=False`` leaves committing to the caller (e.g. after sinks
-        that are not fused with the source, like grouped file writes, have finished)."""
+        that are not fused with the source, like grouped file writes, have finished).
+        Unbounded, without ``partitions``: the topics' metadata is re-read every
+        ``partition_discovery_seconds`` and partitions added meanwhile are read too (0: never)."""
         super().__init__()
         if start_from not in ("earliest", "latest"):
             raise ValueError("start_from must be 'earliest' or 'latest'")
@@ -704,11 +915,15 @@ class ReadFromKafka(beam.PTransform):
         self.poll_timeout_ms = poll_timeout_ms
         self.partitions = list(partitions) if partitions is not None else None
         self.commit_offsets = commit_offsets
+        if partition_discovery_seconds < 0:
+            raise ValueError("partition_discovery_seconds must be >= 0")
+        self.partition_discovery_seconds = partition_discovery_seconds
 
     def expand(self, pbegin):
         reader_class = _ReadPartitionFn if self.bounded else _UnboundedReadPartitionFn
+        discovery = 0.0 if self.bounded or self.partitions is not None else self.partition_discovery_seconds
         reader = reader_class(self.config, self.group_id, self.max_bytes, self.max_bundle_records,
-                              self.max_bundle_seconds, self.poll_timeout_ms, self.commit_offsets)
+                              self.max_bundle_seconds, self.poll_timeout_ms, self.commit_offsets, discovery)
         if self.partitions is not None:
             partitions = pbegin | "Partitions" >> beam.Create(self.partitions, reshuffle=False)
         else:
@@ -716,7 +931,7 @@ class ReadFromKafka(beam.PTransform):
                 pbegin
                 | "Impulse" >> beam.Impulse()
                 | "Partitions" >> beam.ParDo(_PlanPartitionsFn(self.config, self.topics, self.group_id, self.bounded,
-                                                               self.start_from, self.max_bytes))
+                                                               self.start_from, self.max_bytes, discovery))
             )
         return partitions | "ReadPartitions" >> beam.ParDo(reader)
 

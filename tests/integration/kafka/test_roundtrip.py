@@ -166,3 +166,40 @@ def test_a_bounded_run_that_stopped_early_is_reported_and_not_committed(kafka_br
     assert finish_bounded_read(config, group, plan, records_read=6, commit=True) is None
     assert committed_offsets(raw, group) == _end_offsets(raw)
     assert finish_bounded_read(config, group, plan, records_read=0, commit=False) is None
+
+
+def test_streaming_reads_partitions_added_while_it_runs(kafka_broker, tmp_path):
+    from tests.integration.kafka.helpers import create_topic, kafka_sh
+    from kafka import KafkaProducer
+
+    raw, enriched, dead = unique_topic("raw"), unique_topic("enriched"), unique_topic("dead")
+    create_topic(raw, partitions=1)
+    publish(raw, [synthetic_article(i, "before") for i in range(3)])
+    job = start_ingest(ingest_args(raw, enriched, dead, unique_topic("group"), "--streaming",
+                                   "--kafka_partition_discovery_seconds", "1"), tmp_path / "ingest.log")
+    try:
+        first = read_topic(enriched, expect=3, timeout=90, settle=0)
+        assert len(first) == 3, _log(tmp_path)
+        kafka_sh("partitions", raw, "3")
+        # Records sent explicitly to the new partitions (1 and 2), before and after discovery.
+        prod = KafkaProducer(bootstrap_servers=BOOTSTRAP, api_version=(0, 9), acks="all", retries=20,
+                             enable_idempotence=False, metadata_max_age_ms=500)
+        try:
+            deadline = time.monotonic() + 30
+            while len(prod.partitions_for(raw)) < 3 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            futures = [prod.send(raw, key=k, value=v, partition=1 + i % 2)
+                       for i, (k, v) in enumerate(synthetic_article(i, "added") for i in range(8))]
+            prod.flush()
+            sent = {(m.partition, m.offset) for m in (f.get(timeout=30) for f in futures)}
+        finally:
+            prod.close()
+        assert {p for p, _ in sent} == {1, 2}
+        out = read_topic(enriched, expect=11, timeout=60)
+        seen = Counter(positions(out, raw))
+        assert sent <= set(seen), (sorted(sent - set(seen)), _log(tmp_path))
+        assert len(seen) == 11 and max(seen.values()) == 1
+        assert job.poll() is None, "the streaming job ended by itself"
+        assert "new partition" in _log(tmp_path)
+    finally:
+        stop(job)
