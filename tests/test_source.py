@@ -150,3 +150,138 @@ def test_hostile_input_is_bounded():
 def test_tag_source_sets_the_field():
     tagged = tag_source(article("JAKARTA, KOMPAS.com - Isi.\nDilansir dari AFP, harga minyak turun."))
     assert tagged.source["publisher"] == "Kompas" and tagged.source["cited"] == ["AFP"]
+
+
+# ------------------------------------------------- the fast scans equal the plain scans
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import transforms.source as source_module  # noqa: E402
+
+
+def plain_find_names(text: str, table: dict[str, Any]) -> list[tuple[int, int, Any]]:
+    """The specification of ``_find_names``: every ``_TOKEN`` word of the text, left to right."""
+    tokens = list(source_module._TOKEN.finditer(text))
+    first_words = source_module.registry().first_words
+    found, i = [], 0
+    while i < len(tokens):
+        word = tokens[i].group()
+        if word not in first_words and word.rstrip(".,'’") not in first_words:
+            i += 1
+            continue
+        for n in range(min(source_module.MAX_NAME_WORDS, len(tokens) - i), 0, -1):
+            start, end = tokens[i].start(), tokens[i + n - 1].end()
+            span = text[start:end]
+            key = span if span in table else span.rstrip(".,'’")
+            value = table.get(key)
+            if value is not None and (n == 1 or source_module._single_spaced(text, tokens[i:i + n])):
+                found.append((start, start + len(key), value))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _spans(matches) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group("name")) for m in matches]
+
+
+def fast_and_plain(text: str) -> tuple[list, list]:
+    reg = source_module.registry()
+    chunks = source_module._flagged_chunks(text, reg)
+    fast = [source_module._find_names(text, reg.cited_names, chunks),
+            _spans(source_module._prefix_matches(text, chunks, reg)),
+            _spans(source_module._postfix_matches(text, chunks, reg)),
+            source_module._find_names(text, reg.agency_names)]
+    plain = [plain_find_names(text, reg.cited_names),
+             _spans(reg.unknown_prefix.finditer(text)),
+             _spans(reg.unknown_postfix.finditer(text)),
+             plain_find_names(text, reg.agency_names)]
+    return fast, plain
+
+
+# Pieces chosen to hit the scans' edge cases: names glued to punctuation or to each other, names
+# of several words, outlet nouns of one and two words in any case (also the characters re's
+# IGNORECASE folds to ASCII: dotted/dotless i, long s, Kelvin sign), words longer than a token,
+# '×' (starts a word but cannot continue one), odd whitespace.
+_PIECES = [
+    "Kantor Berita", "kantor  berita", "KANTOR\nBERITA", "news agency", "News\tAgency", "stasiun televisi",
+    "media", "MEDİA", "medıa", "Medium", "halaman", "multi-media", "(media", "situs", "ſitus", "laman",
+    "newspaper", "Newspaper", "daily", "DAILY", "TV", "tv-", "\u212aoran", "television", "broadcaster",
+    "magazine", "news outlet", "media outlet", "Reuters", "REUTERS", "(Reuters)", "Reuters.", "Reuters’",
+    "AFP", "AFP/ANTARA", "Antara News", "ANTARA", "The Jakarta Post", "The", "Jakarta", "Post", "The Guardian.",
+    "Kompas TV", "kompas.com", "KOMPAS.com", "Xinhua", "Xinhua News Agency", "Associated Press", "Al Jazeera",
+    "Sputnik", "TASS", "RIA", "Novosti", "×Reuters", "a×AFP", "_AFP", "'Reuters", "x" * 45 + "Reuters",
+    "R" * 41 + "AFP", "melaporkan", "according to", "menurut", "said", "dilansir", "Interfax", "Harian Kompas",
+    "Sky", "News", "Daily Mail", "Le Monde", "state", "Rusia", "Russian", "said", "yang", "dan", "Mr.", "U.S.",
+    "Borneo Herald Weekly Tribune", "Abcdefghijklmnopqrstuvwxyzabcd", "Abcdefghijklmnopqrstuvwxyzabcde", "Q",
+]
+_SEPARATORS = [" ", " ", " ", "", "\n", ", ", " (", ") ", "/", "  ", "\t", "\u00a0", "\u2003", "-", "."]
+_texts = st.lists(st.tuples(st.sampled_from(_SEPARATORS), st.sampled_from(_PIECES)), max_size=60).map(
+    lambda parts: "".join(sep + piece for sep, piece in parts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts)
+def test_fast_scans_equal_plain_scans_on_generated_text(text):
+    fast, plain = fast_and_plain(text)
+    assert fast == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aAbR euTrs.’'()×İıſ\u212a\n-/NwMdiTVk")), max_size=200))
+def test_fast_scans_equal_plain_scans_on_random_characters(text):
+    fast, plain = fast_and_plain(text)
+    assert fast == plain
+
+
+def test_fast_scans_equal_plain_scans_past_the_chunk_limit():
+    # More distinct chunks with a trigger than MAX_FLAGGED_CHUNKS: the whole text is scanned.
+    text = " ".join(f"media{i} Reuters/{i} (AFP){i} Foo Daily" for i in range(source_module.MAX_FLAGGED_CHUNKS))
+    assert source_module._flagged_chunks(text, source_module.registry()) is None
+    fast, plain = fast_and_plain(text)
+    assert fast == plain and fast[0] and fast[2]
+
+
+def test_cited_outlets_unchanged_by_the_chunk_cache():
+    text = ("Surat kabar Harian Nusantara melaporkan kenaikan harga. Menurut laporan kantor berita Reuters, "
+            "the Borneo Herald newspaper said the talks failed.")
+    first = cited_outlets(text)
+    reg = source_module.registry()
+    reg.plain_chunks.clear()
+    reg.chunk_flags.clear()
+    assert cited_outlets(text) == first
+    assert first == ["Harian Nusantara", "Reuters", "Borneo Herald"]
+
+
+def test_ignorecase_folding_covers_every_character_re_folds_to_ascii():
+    # _fold must map every character that re.IGNORECASE equates with an ASCII letter to that letter.
+    import re
+    import sys
+
+    any_letter = re.compile("[a-z]", re.IGNORECASE)
+    letters = [(letter, re.compile(letter, re.IGNORECASE)) for letter in "abcdefghijklmnopqrstuvwxyz"]
+    checked = 0
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if any_letter.fullmatch(char):
+            for letter, pattern in letters:
+                if pattern.fullmatch(char):
+                    assert source_module._fold(char) == letter, (hex(code), letter)
+                    checked += 1
+    assert checked >= 52 + 4  # both cases of every letter, and at least the four special characters
+
+
+@pytest.mark.parametrize("text", [
+    # the longest name the postfix pattern allows (4 words of 31 characters), then one longer
+    " ".join(w * 31 for w in "ABCD") + " newspaper reported the deal.",
+    "x " + " ".join("Q" + w * 30 for w in "abcde") + "   \n daily said so.",
+    # a two-word outlet noun split over lines and spaces, before the name
+    "Menurut kantor \n\n  berita   Nusantara Raya, harga naik.",
+    "the state-run news\u00a0agency Orbis Tribune reported",
+])
+def test_fast_scans_equal_plain_scans_at_the_window_edges(text):
+    fast, plain = fast_and_plain(text)
+    assert fast == plain and (fast[1] or fast[2])

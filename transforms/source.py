@@ -25,13 +25,14 @@
 All text scanning is over bounded windows with patterns that cannot backtrack
 catastrophically (fixed alternations, bounded repeats).
 
-Speed: the body scans run their regexes only where a trigger occurs. Names are
-looked up only in the whitespace-separated chunks holding the first word of a
-known spelling (chunks known to hold none are remembered, bounded); the
-unknown-outlet patterns are tried only at the occurrences of their outlet nouns
-(found with ``str.find`` on a case-folded copy). Both give exactly the matches
-a scan of the whole text gives (``tests/test_source.py`` checks this against
-the plain scans).
+Speed: the body scans run their regexes only where a trigger occurs. The text's
+whitespace-separated chunks are classified once (remembered, bounded): does a
+chunk hold the first word of a known spelling, end with an outlet noun ("media",
+"kantor berita") or start with a postfix noun ("newspaper")? Names are then
+tokenised only in the chunks of the first kind, and the unknown-outlet patterns
+tried only at offsets those nouns allow. Both give exactly the matches a scan
+of the whole text gives (``tests/test_source.py`` checks this against the plain
+scans).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import filterfalse, islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
@@ -60,9 +61,13 @@ AFTER_WINDOW = 50         # characters after a name searched for a cue
 NAME_WORD_CHARS = 30      # an unknown outlet name: up to 1 + NAME_MORE_WORDS capitalised words of 2..31 chars
 NAME_MORE_WORDS = 3
 NAME_MAX_CHARS = (1 + NAME_WORD_CHARS) + NAME_MORE_WORDS * (2 + NAME_WORD_CHARS)
-CHUNK_CACHE_MAX = 100_000  # chunks remembered as holding no name (cleared when full)
+CHUNK_CACHE_MAX = 100_000  # classified chunks remembered (each cache cleared when full)
 CHUNK_CACHE_CHARS = 64     # longer chunks are not remembered
-MAX_NAME_CHUNKS = 64       # distinct chunks holding a first word; beyond, the whole text is tokenised
+MAX_FLAGGED_CHUNKS = 256   # distinct chunks with a trigger; beyond, the whole text is scanned
+SHORT_TEXT_CHARS = 200     # shorter texts (datelines, credits) are tokenised whole
+# Chunk flags: holds a first word of a spelling / ends with an outlet noun's last word /
+# starts with a postfix noun's first word / lower-casing would move offsets.
+NAME, PREFIX, POSTFIX, UNFOLDABLE = 1, 2, 4, 8
 
 _TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f0-9][\w.&'’-]{0,40}")
 _DOMAIN_LIKE = re.compile(r"[\w-]{2,40}(?:\.[a-z]{2,6}){1,2}", re.IGNORECASE)
@@ -97,11 +102,13 @@ class Registry:
     unknown_prefix: re.Pattern
     unknown_postfix: re.Pattern
     not_names: frozenset[str]
-    multi_first_words: frozenset[str] = frozenset()  # first words of spellings with more than one word
-    prefix_triggers: Optional[tuple[str, ...]] = None   # folded first words of the outlet nouns
-    postfix_triggers: Optional[tuple[str, ...]] = None  # folded first words of the postfix nouns
-    no_name_chunks: set[str] = field(default_factory=set, compare=False, repr=False)
-    name_chunks: set[str] = field(default_factory=set, compare=False, repr=False)
+    # first word -> "first second" of every spelling with more than one word
+    multi_starts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    prefix_nouns: Optional[tuple[tuple[str, ...], ...]] = None  # outlet nouns as lower-case words
+    postfix_triggers: Optional[tuple[str, ...]] = None  # lower-case first words of the postfix nouns
+    prefix_last_words: tuple[str, ...] = ()  # the outlet nouns' last words
+    plain_chunks: set[str] = field(default_factory=set, compare=False, repr=False)
+    chunk_flags: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _phrases(words: Iterable[str]) -> str:
@@ -110,16 +117,27 @@ def _phrases(words: Iterable[str]) -> str:
     return "|".join(r"\s+".join(map(re.escape, phrase.split())) for phrase in ordered)
 
 
-def _triggers(phrases: Iterable[str]) -> Optional[tuple[str, ...]]:
-    """Lower-case first words of ``phrases``, none a prefix of another; None unless all are ASCII letters."""
-    words = sorted({phrase.split()[0].lower() for phrase in phrases}, key=len)
-    if not all(word.isascii() and word.isalpha() for word in words):
+def _ascii_words(phrases: Iterable[str]) -> Optional[tuple[tuple[str, ...], ...]]:
+    """``phrases`` as tuples of lower-case words; None unless every word is ASCII letters
+    (then their case-insensitive matches are found by lower-casing the text)."""
+    nouns = tuple(sorted({tuple(phrase.lower().split()) for phrase in phrases}))
+    if not all(word.isascii() and word.isalpha() for noun in nouns for word in noun):
         return None
-    kept: list[str] = []
-    for word in words:
-        if not any(word.startswith(shorter) for shorter in kept):
-            kept.append(word)
-    return tuple(kept)
+    return nouns
+
+
+def _postfix_triggers(phrases: Iterable[str]) -> Optional[tuple[str, ...]]:
+    nouns = _ascii_words(phrases)
+    return None if nouns is None else tuple(sorted({noun[0] for noun in nouns}))
+
+
+def _multi_starts(spellings: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    starts: dict[str, set[str]] = {}
+    for spelling in spellings:
+        words = spelling.split(" ")
+        if len(words) > 1:
+            starts.setdefault(words[0], set()).add(f"{words[0]} {words[1]}")
+    return {first: tuple(sorted(pairs)) for first, pairs in starts.items()}
 
 
 @lru_cache(maxsize=1)
@@ -163,33 +181,42 @@ def registry() -> Registry:
         unknown_prefix=re.compile(rf"\b(?i:{nouns})\s+(?P<name>{cap_name})"),
         unknown_postfix=re.compile(rf"(?P<name>{cap_name})\s+(?i:{_phrases(cues['postfix_nouns'])})\b"),
         not_names=frozenset(cues["not_names"]),
-        multi_first_words=frozenset(spelling.split(" ")[0] for spelling in cited_names if " " in spelling),
-        prefix_triggers=_triggers(cues["nouns"]),
-        postfix_triggers=_triggers(cues["postfix_nouns"]),
+        multi_starts=_multi_starts(cited_names),
+        prefix_nouns=_ascii_words(cues["nouns"]),
+        prefix_last_words=tuple(sorted({noun[-1] for noun in _ascii_words(cues["nouns"]) or ()})),
+        postfix_triggers=_postfix_triggers(cues["postfix_nouns"]),
     )
 
 
 # ---------------------------------------------------------------- names
 
 
-def _find_names(text: str, table: dict[str, Any]) -> list[tuple[int, int, Any]]:
+_UNSCANNED: Any = object()  # _find_names: the caller has no chunk scan of the text
+
+
+def _find_names(text: str, table: dict[str, Any],
+                chunks: Optional[list[tuple[int, int, str, int]]] = _UNSCANNED) -> list[tuple[int, int, Any]]:
     """Non-overlapping (start, end, value) of the longest spellings of ``table`` in ``text``.
 
     Reads ``text`` as ``_TOKEN`` words: a name starts at a word that is (up to
     trailing ``.'’``) the first word of a spelling and spans up to
     ``MAX_NAME_WORDS`` single-spaced words. ``table``'s spellings must start
-    with a word of ``registry().first_words``.
+    with a word of ``registry().first_words``. ``chunks``: ``_flagged_chunks(text)``
+    when the caller has it (short texts are tokenised whole).
     """
     reg = registry()
-    multi = reg.multi_first_words
+    multi = reg.multi_starts
     found: list[tuple[int, int, Any]] = []
     consumed = 0  # words before this offset belong to a name already found
-    for first in _first_word_tokens(text, reg):
+    if chunks is _UNSCANNED:
+        chunks = _flagged_chunks(text, reg) if len(text) > SHORT_TEXT_CHARS else None
+    for first in _first_word_tokens(text, reg, chunks):
         start = first.start()
         if start < consumed:
             continue
         words = [first]
-        if first.group() in multi:  # only these can begin a spelling of several words
+        pairs = multi.get(first.group())
+        if pairs and text.startswith(pairs, start):  # only then can a spelling of several words start here
             words += islice(_TOKEN.finditer(text, first.end()), MAX_NAME_WORDS - 1)
         for n in range(len(words), 0, -1):
             span = text[start:words[n - 1].end()]
@@ -206,36 +233,61 @@ def _is_first_word(word: str, first_words: frozenset[str]) -> bool:
     return word in first_words or word.rstrip(".,'’") in first_words
 
 
-def _first_word_tokens(text: str, reg: Registry) -> list[re.Match]:
+def _first_word_tokens(text: str, reg: Registry,
+                       chunks: Optional[list[tuple[int, int, str, int]]]) -> list[re.Match]:
     """The ``_TOKEN`` words of ``text`` that are (up to trailing ``.'’``) first words, in order.
 
-    Words never contain whitespace, so ``text``'s words are its whitespace-separated
-    chunks' words; only chunks holding a first word are tokenised, found by
-    ``str.find`` as whole chunks.
+    Words never contain whitespace, so ``text``'s words are its chunks' words:
+    only chunks flagged ``NAME`` are tokenised (all of ``text`` when ``chunks`` is None).
     """
-    first_words = reg.first_words
-    holding: list[str] = []
-    for chunk in set(text.split()).difference(reg.no_name_chunks):
-        if chunk in reg.name_chunks or any(_is_first_word(w, first_words) for w in _TOKEN.findall(chunk)):
-            holding.append(chunk)
-            _remember(reg.name_chunks, chunk)
-        else:
-            _remember(reg.no_name_chunks, chunk)
-    if not holding:
-        return []
-    if len(holding) > MAX_NAME_CHUNKS:
-        spans = [(0, len(text))]
-    else:
-        spans = sorted(span for chunk in holding for span in _whole_chunks(text, chunk))
+    spans = [(0, len(text))] if chunks is None else [(start, end) for start, end, _, flags in chunks if flags & NAME]
     return [token for start, end in spans for token in _TOKEN.finditer(text, start, end)
-            if _is_first_word(token.group(), first_words)]
+            if _is_first_word(token.group(), reg.first_words)]
 
 
-def _remember(cache: set[str], chunk: str) -> None:
-    if len(chunk) <= CHUNK_CACHE_CHARS:
-        if len(cache) >= CHUNK_CACHE_MAX:
-            cache.clear()
-        cache.add(chunk)
+def _fold(text: str) -> str:
+    """Lower-cased so that a lower-case ASCII word ``re`` matches case-insensitively is a substring."""
+    if not text.isascii():
+        text = text.translate(_FOLD)
+    return text.lower()
+
+
+def _chunk_flags(chunk: str, reg: Registry) -> int:
+    flags = NAME if any(_is_first_word(word, reg.first_words) for word in _TOKEN.findall(chunk)) else 0
+    folded = _fold(chunk)
+    if len(folded) != len(chunk):
+        return flags | UNFOLDABLE
+    if reg.prefix_nouns is not None and folded.endswith(reg.prefix_last_words):
+        flags |= PREFIX
+    if reg.postfix_triggers is not None and folded.startswith(reg.postfix_triggers):
+        flags |= POSTFIX
+    return flags
+
+
+def _flagged_chunks(text: str, reg: Registry) -> Optional[list[tuple[int, int, str, int]]]:
+    """(start, end, chunk, flags) of ``text``'s whitespace-separated chunks with a trigger, in order.
+
+    None when more than ``MAX_FLAGGED_CHUNKS`` distinct chunks have one (the callers then scan all of ``text``).
+    """
+    flagged: dict[str, int] = {}
+    for chunk in set(filterfalse(reg.plain_chunks.__contains__, text.split())):
+        flags = reg.chunk_flags.get(chunk)
+        if flags is None:
+            flags = _chunk_flags(chunk, reg)
+            if len(chunk) <= CHUNK_CACHE_CHARS:
+                cache = reg.chunk_flags if flags else reg.plain_chunks
+                if len(cache) >= CHUNK_CACHE_MAX:
+                    cache.clear()
+                if flags:
+                    reg.chunk_flags[chunk] = flags
+                else:
+                    reg.plain_chunks.add(chunk)
+        if flags:
+            flagged[chunk] = flags
+    if len(flagged) > MAX_FLAGGED_CHUNKS:
+        return None
+    return sorted((start, end, chunk, flags) for chunk, flags in flagged.items()
+                  for start, end in _whole_chunks(text, chunk))
 
 
 def _whole_chunks(text: str, chunk: str) -> Iterator[tuple[int, int]]:
@@ -281,9 +333,12 @@ def _domain_extractor():
 
 def registered_domain(url: Optional[str]) -> Optional[str]:
     """'https://news.detik.com/x' -> 'detik.com'; None for no or unparseable URL."""
-    if not url:
-        return None
-    parts = _domain_extractor()(url[:2048])
+    return _registered_domain(url[:2048]) if url else None
+
+
+@lru_cache(maxsize=64)  # the stage asks twice per article
+def _registered_domain(url: str) -> Optional[str]:
+    parts = _domain_extractor()(url)
     if not parts.domain or not parts.suffix:
         return None
     return f"{parts.domain}.{parts.suffix}".lower()
@@ -347,7 +402,7 @@ def agency_signals(article: Article, publisher: Optional[dict[str, Any]]) -> Ite
             yield name
     lines = _lines(article.body)
     for line in lines[:LEAD_LINES]:
-        match = _AGENCY_DATELINE.match(line[:160])
+        match = _AGENCY_DATELINE.match(line[:160]) if "(" in line[:160] else None
         if match:
             name = agency_in(match.group("agency"))
             if name:
@@ -393,12 +448,12 @@ def cited_outlets(text: str, exclude: Iterable[str] = ()) -> list[str]:
     reg = registry()
     text = text[:MAX_BODY_CHARS]
     table = reg.cited_names
+    chunks = _flagged_chunks(text, reg)
     found: list[tuple[int, str]] = []
-    for start, end, name in _find_names(text, table):
+    for start, end, name in _find_names(text, table, chunks):
         if _is_cited(text, start, end):
             found.append((start, name))
-    folded = _folded(text)
-    for matches in (_prefix_matches(text, folded, reg), _postfix_matches(text, folded, reg)):
+    for matches in (_prefix_matches(text, chunks, reg), _postfix_matches(text, chunks, reg)):
         for match in matches:
             name = _strip_not_names(match.group("name"), reg.not_names)
             if not name:
@@ -415,21 +470,11 @@ def cited_outlets(text: str, exclude: Iterable[str] = ()) -> list[str]:
     return out
 
 
-def _folded(text: str) -> Optional[str]:
-    """``text`` lower-cased so that a lower-case ASCII word matching it case-insensitively (``re``)
-    occurs at the same offset; None when lower-casing would move offsets."""
-    if not text.isascii() and any(char in text for char in "\u0130\u0131\u017f\u212a"):
-        text = text.translate(_FOLD)
-    folded = text.lower()
-    return folded if len(folded) == len(text) else None
-
-
-def _occurrences(folded: str, words: Iterable[str]) -> Iterator[int]:
-    for word in words:
-        at = folded.find(word)
-        while at != -1:
-            yield at
-            at = folded.find(word, at + 1)
+def _whitespace_before(text: str, at: int) -> int:
+    """Start of the run of whitespace that ends at ``at`` (``at`` when there is none)."""
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    return at
 
 
 def _matches_from(pattern: re.Pattern, text: str, starts: Iterable[int]) -> Iterator[re.Match]:
@@ -443,25 +488,48 @@ def _matches_from(pattern: re.Pattern, text: str, starts: Iterable[int]) -> Iter
                 end = match.end()
 
 
-def _prefix_matches(text: str, folded: Optional[str], reg: Registry) -> Iterator[re.Match]:
-    """``reg.unknown_prefix.finditer(text)``: a match starts with an outlet noun."""
-    if folded is None or reg.prefix_triggers is None:
+def _prefix_matches(text: str, chunks: Optional[list[tuple[int, int, str, int]]],
+                    reg: Registry) -> Iterator[re.Match]:
+    """``reg.unknown_prefix.finditer(text)``: a match is an outlet noun, whitespace, a name.
+
+    The noun's last word therefore ends a chunk (flagged ``PREFIX``); a noun of several
+    words has its last word as a whole chunk and the others end the chunks before it.
+    """
+    if chunks is None or reg.prefix_nouns is None or any(flags & UNFOLDABLE for *_, flags in chunks):
         return reg.unknown_prefix.finditer(text)
-    return _matches_from(reg.unknown_prefix, text, _occurrences(folded, reg.prefix_triggers))
+    starts: list[int] = []
+    for start, end, chunk, flags in chunks:
+        if not flags & PREFIX:
+            continue
+        folded = _fold(chunk)
+        for noun in reg.prefix_nouns:
+            if len(noun) == 1:
+                if folded.endswith(noun[0]):
+                    starts.append(end - len(noun[0]))
+                continue
+            if folded != noun[-1]:
+                continue
+            at = start
+            for word in reversed(noun[:-1]):
+                at = _whitespace_before(text, at) - len(word)
+            if at >= 0:
+                starts.append(at)
+    return _matches_from(reg.unknown_prefix, text, starts)
 
 
-def _postfix_matches(text: str, folded: Optional[str], reg: Registry) -> Iterator[re.Match]:
+def _postfix_matches(text: str, chunks: Optional[list[tuple[int, int, str, int]]],
+                     reg: Registry) -> Iterator[re.Match]:
     """``reg.unknown_postfix.finditer(text)``: a match is a capitalised name of at most
-    ``NAME_MAX_CHARS`` characters, whitespace, then a postfix noun."""
-    if folded is None or reg.postfix_triggers is None:
+    ``NAME_MAX_CHARS`` characters, whitespace, then a postfix noun (starting a chunk
+    flagged ``POSTFIX``)."""
+    if chunks is None or reg.postfix_triggers is None or any(flags & UNFOLDABLE for *_, flags in chunks):
         return reg.unknown_postfix.finditer(text)
     starts: list[int] = []
-    for noun in _occurrences(folded, reg.postfix_triggers):
-        name_end = noun
-        while name_end > 0 and text[name_end - 1].isspace():
-            name_end -= 1
-        if name_end < noun:
-            starts += (m.start() for m in _CAPITAL.finditer(text, max(0, name_end - NAME_MAX_CHARS), name_end))
+    for start, _, _, flags in chunks:
+        if flags & POSTFIX:
+            name_end = _whitespace_before(text, start)
+            if name_end < start:
+                starts += (m.start() for m in _CAPITAL.finditer(text, max(0, name_end - NAME_MAX_CHARS), name_end))
     return _matches_from(reg.unknown_postfix, text, starts)
 
 
