@@ -11,7 +11,8 @@ from schemas.records import Article
 from schemas.validate import errors
 from tests.conftest import raw_record, run_stage
 from benchmarks.html_extraction import trafilatura_only
-from transforms.parse import (ParseArticles, decode_record, drop_link_lines, link_texts, normalize_text,
+from transforms.parse import (ParseArticles, decode_record, drop_link_lines, headline_texts, link_texts, normalize_text,
+                              split_headline,
                               normalize_timestamp, parse_record)
 from transforms.stage import StageError
 
@@ -167,3 +168,26 @@ def test_link_collection_is_bounded_on_hostile_pages():
     html = "<html><body>" + "<a>one two three four</a>" * 30_000 + "<a>" + "word " * 5000 + "</a></body></html>"
     links = link_texts(lxml.html.fromstring(html))
     assert links == {"one two three four"}
+
+
+def test_page_headline_becomes_the_title_and_leaves_the_body():
+    html = (HTML_FIXTURES / "headline_kicker.html").read_text(encoding="utf-8")
+    a = parse_record(raw_record(html, "html", path="headline_kicker.html"))
+    assert a.title == "Orchard growers count the cost of a late frost"  # the <h1>, not the <title> with site name
+    assert a.body.startswith("Apple and pear growers")  # kicker and headline gone
+    assert "Packing houses said" in a.body
+    assert a.body.count("Orchard growers count the cost") == 1  # a later repeat is body text, left alone
+    assert trafilatura_only(html).startswith("Farming\nOrchard growers")
+
+
+def test_split_headline_only_near_the_top_and_only_exact_h1_text():
+    headlines = headline_texts(lxml.html.fromstring(
+        "<div><h1>Bridge  reopens after repairs</h1><h2>Traffic</h2><p>Text.</p></div>"))
+    assert headlines == {"bridge reopens after repairs"}
+    assert split_headline("Local\nBridge reopens after repairs\nThe bridge reopened.", headlines) == (
+        "Bridge reopens after repairs", "The bridge reopened.")
+    late = "One.\nTwo.\nThree.\nFour.\nFive.\nBridge reopens after repairs\nSix."
+    assert split_headline(late, headlines) == (None, late)
+    assert split_headline("Bridge reopens after repairs today\nText.", headlines)[0] is None
+    assert split_headline("Traffic\nText.", headlines) == (None, "Traffic\nText.")
+    assert split_headline("Anything", frozenset()) == (None, "Anything")

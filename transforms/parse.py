@@ -55,6 +55,9 @@ MIN_LINK_WORDS = 3
 MAX_LINKS = 20_000
 MAX_LINK_CHARS = 400
 _DOMAIN_LIKE = re.compile(r"\.(?:com|co\.id|id|net|org|co)$", re.IGNORECASE)
+# The page headline (an <h1>) is looked for among the first lines of the extracted text.
+HEADLINE_LINES = 5
+MAX_HEADINGS = 50
 
 
 def decode_record(record: RawRecord, max_bytes: int = DEFAULT_MAX_BYTES) -> RawArticle:
@@ -172,6 +175,35 @@ def drop_link_lines(text: str, links: frozenset[str], keep: Optional[str] = None
     return "\n".join(out)
 
 
+def headline_texts(tree: Any) -> frozenset[str]:
+    """Folded texts of the page's <h1> elements (the displayed headline, at most a few)."""
+    texts = set()
+    for count, heading in enumerate(tree.iter("h1")):
+        if count >= MAX_HEADINGS:
+            break
+        text = _fold(heading.text_content()[:MAX_LINK_CHARS + 1])
+        if text and len(text) <= MAX_LINK_CHARS:
+            texts.add(text)
+    return frozenset(texts)
+
+
+def split_headline(text: str, headlines: frozenset[str]) -> tuple[Optional[str], str]:
+    """Take the page headline off the top of the extracted text.
+
+    Extractors often keep the <h1> as the first line(s) of the text, sometimes after a
+    kicker ('Review') or a sidebar teaser; the headline belongs in the title, not the
+    body. When one of the first ``HEADLINE_LINES`` lines is exactly an <h1> text, it
+    and the lines before it go; returns (headline, rest) or (None, text).
+    """
+    if not headlines:
+        return None, text
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:HEADLINE_LINES]):
+        if _fold(line) in headlines:
+            return line.strip(), "\n".join(lines[i + 1:])
+    return None, text
+
+
 def extract_html(html: str) -> dict[str, Any]:
     """Main text and metadata of an HTML page (trafilatura), without whole-link lines."""
     import trafilatura
@@ -187,7 +219,8 @@ def extract_html(html: str) -> dict[str, Any]:
         return {"text": ""}
     doc = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     meta = {k: doc.get(k) for k in ("text", "title", "author", "date", "sitename", "url")}
-    meta["text"] = drop_link_lines(meta["text"] or "", links, meta.get("title"))
+    meta["headline"], text = split_headline(meta["text"] or "", headline_texts(tree))
+    meta["text"] = drop_link_lines(text, links, meta.get("title"))
     return meta
 
 
@@ -427,8 +460,8 @@ def parse_article(raw: RawArticle) -> Article:
     if not _LETTER.search(text):
         raise StageError("no_letters", "no letters left after normalisation (control characters, digits or punctuation only)")
     title = normalize_text(raw.title) if raw.title else None
-    if title is None and raw.html is not None and meta.get("title"):
-        title = normalize_text(meta["title"])
+    if title is None and raw.html is not None and (meta.get("headline") or meta.get("title")):
+        title = normalize_text(meta.get("headline") or meta["title"])  # the displayed <h1> over <title>
     lines = text.split("\n")
     start = _leading_clutter(lines)
     head = "\n".join(lines[start:])
