@@ -30,6 +30,7 @@ from re import _parser as sre_parser
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -89,6 +90,10 @@ class BlockMarker:
 # "ſ", Kelvin sign) skip the prefilter.
 
 _WORD = re.compile(r"\w+")
+# Tokens of a lower-cased line: ASCII word characters kept, every other byte (and every non-ASCII
+# character, encoded as "?") a separator. An ASCII key that is a whole \w+ token of the line is a
+# whole token here too (the converse need not hold: the check may only let extra lines through).
+_ASCII_WORDS = bytes(b if b < 128 and (chr(b).isalnum() or b == 95) else 32 for b in range(256))
 _MAX_LITERALS = 256
 _FOLD_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u212a")
 _C = sre_constants
@@ -153,7 +158,7 @@ def _required_keys(items: list, left: bool, right: bool) -> Optional[frozenset]:
             run = {a + b for a in run for b in expanded}
             boundary = False
             continue
-        next_bounded = at_boundary or (op is _C.AT and av in (_C.AT_END, _C.AT_END_STRING))
+        next_bounded = _starts_nonword(items[i:], right)
         if run != {""} and all(run):
             candidates.append(frozenset(_key(lit.lower(), run_left, next_bounded) for lit in run))
         run = {""}
@@ -165,18 +170,82 @@ def _required_keys(items: list, left: bool, right: bool) -> Optional[frozenset]:
                 candidates.append(frozenset().union(*alts))
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
             candidates.append(_required_keys(av[2], False, False))
-        boundary = at_boundary
+        boundary = _ends_nonword([(op, av)], boundary)
     if run != {""} and all(run):
         candidates.append(frozenset(_key(lit.lower(), run_left, right) for lit in run))
     usable = [c for c in candidates if c and all(k.text for k in c)]
     return max(usable, key=_keys_score) if usable else None
 
 
+def _nonword_char(code: int) -> bool:
+    return not (chr(code).isalnum() or code == 95)
+
+
+def _nonword_class(av: list) -> bool:
+    """A character class that only holds non-word characters."""
+    for op, value in av:
+        if op is _C.LITERAL and _nonword_char(value):
+            continue
+        if op is _C.CATEGORY and value in (_C.CATEGORY_SPACE, _C.CATEGORY_NOT_WORD):
+            continue
+        return False
+    return True
+
+
+def _starts_nonword(items: list, right: bool) -> bool:
+    """Whether every match of ``items`` (followed by a bounded end if ``right``) starts at a word's end:
+    with a non-word character, a word boundary or the bounded end."""
+    items = list(items)
+    for i, (op, av) in enumerate(items):
+        if op is _C.AT:
+            if av in (_C.AT_BOUNDARY, _C.AT_END, _C.AT_END_STRING):
+                return True
+            return False
+        if op is _C.LITERAL:
+            return _nonword_char(av)
+        if op is _C.IN:
+            return _nonword_class(av)
+        rest = items[i + 1:]
+        if op is _C.SUBPATTERN:
+            return _starts_nonword(list(av[3]) + rest, right)
+        if op is _C.BRANCH:
+            return all(_starts_nonword(list(alt) + rest, right) for alt in av[1])
+        if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            inner = _starts_nonword(list(av[2]), False)
+            if av[0] >= 1:
+                return inner
+            if not inner:
+                return False
+            continue  # optional and, when present, starting with a non-word character
+        return False
+    return right
+
+
+def _ends_nonword(items: list, left: bool) -> bool:
+    """Whether every match of ``items`` (after a token start if ``left``) ends at a token start:
+    after a non-word character or at a word boundary."""
+    state = left
+    for op, av in items:
+        if op is _C.AT:
+            state = av in (_C.AT_BOUNDARY, _C.AT_BEGINNING, _C.AT_BEGINNING_STRING)
+        elif op is _C.LITERAL:
+            state = _nonword_char(av)
+        elif op is _C.IN:
+            state = _nonword_class(av)
+        elif op is _C.SUBPATTERN:
+            state = _ends_nonword(av[3], state)
+        elif op is _C.BRANCH:
+            state = all(_ends_nonword(alt, state) for alt in av[1])
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            inner = _ends_nonword(av[2], False)
+            state = inner if av[0] >= 1 else (state and inner)
+        else:
+            state = False
+    return state
+
+
 def _next_bounded(items: list, i: int, right: bool) -> bool:
-    if i + 1 == len(items):
-        return right
-    op, av = items[i + 1]
-    return op is _C.AT and av in (_C.AT_BOUNDARY, _C.AT_END, _C.AT_END_STRING)
+    return _starts_nonword(items[i + 1:], right)
 
 
 def _start_literals(items: list) -> Optional[set[str]]:
@@ -212,8 +281,8 @@ class PatternIndex:
     """Which clutter patterns a line can possibly match, from its lower-case tokens and substrings."""
 
     def __init__(self, patterns: tuple[ClutterPattern, ...]):
-        self.by_token: dict[str, set[int]] = {}
-        self.substrings: list[tuple[str, int]] = []
+        self.by_token: dict[bytes, set[int]] = {}
+        substrings: dict[int, set[str]] = {}
         self.always: set[int] = set()
         starts: dict[tuple[str, int], set[str]] = {}
         for i, pattern in enumerate(patterns):
@@ -226,10 +295,14 @@ class PatternIndex:
             for key in max(options, key=_keys_score):
                 if key.start:
                     starts.setdefault((key.text[0], i), set()).add(key.text)
-                elif key.token:
-                    self.by_token.setdefault(key.text, set()).add(i)
+                elif key.token and key.text.isascii():
+                    self.by_token.setdefault(key.text.encode("ascii"), set()).add(i)
                 else:
-                    self.substrings.append((key.text, i))
+                    substrings.setdefault(i, set()).add(key.text)
+        # substring keys per pattern, without those that contain a shorter key of the same pattern
+        self.substrings = [(tuple(sorted(t for t in texts if not any(o != t and o in t for o in texts))), i)
+                           for i, texts in sorted(substrings.items())]
+        self.token_keys = frozenset(self.by_token)
         # first character -> (literals, pattern index): one startswith call per pattern opening with it
         self.by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for (first, i), texts in sorted(starts.items(), key=lambda item: item[0][1]):
@@ -245,12 +318,10 @@ class PatternIndex:
             if lower.startswith(texts):
                 found.add(i)
         by_token = self.by_token
-        for token in set(_WORD.findall(lower)):
-            hit = by_token.get(token)
-            if hit is not None:
-                found |= hit
-        for text, i in self.substrings:
-            if text in lower:
+        for token in self.token_keys.intersection(lower.encode("ascii", "replace").translate(_ASCII_WORDS).split()):
+            found |= by_token[token]
+        for texts, i in self.substrings:
+            if i not in found and any(text in lower for text in texts):
                 found.add(i)
         return found
 
@@ -272,6 +343,7 @@ class Rules:
     timestamp_words: frozenset
     future_cues: frozenset
     signoff: re.Pattern
+    signoff_max_chars: int  # no longer line can fullmatch ``signoff``
 
 
 @dataclass
@@ -345,6 +417,7 @@ def load_rules() -> Rules:
         timestamp_words=frozenset(dates["timestamp_words"]),
         future_cues=frozenset(dates["future_cues"]),
         signoff=signoff,
+        signoff_max_chars=max(map(len, names)) + 60,
     )
 
 
@@ -403,18 +476,17 @@ def is_headline_like(line: str) -> bool:
 
 def line_language(line: str, rules: Rules) -> tuple[Optional[str], int]:
     """The language whose function words dominate ``line`` and how many were seen."""
+    get = rules.function_word_languages.get
     counts: dict[str, int] = {}
-    languages_of = rules.function_word_languages
-    for raw in line.lower().split():
-        langs = languages_of.get(raw.strip(_TOKEN_STRIP))
+    for langs in map(get, map(str.strip, line.lower().split(), repeat(_TOKEN_STRIP))):
         if langs is not None:
             for lang in langs:
                 counts[lang] = counts.get(lang, 0) + 1
     if not counts:
         return None, 0
-    ranked = sorted(counts.items(), key=lambda item: -item[1])
-    best, n = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0
+    ranked = sorted(counts.values(), reverse=True)
+    n, second = ranked[0], (ranked[1] if len(ranked) > 1 else 0)
+    best = next(lang for lang, count in counts.items() if count == n)
     return (best if n >= 2 and n >= 3 * second else None), n
 
 
@@ -425,6 +497,11 @@ def _is_share_line(line: str, rules: Rules) -> bool:
     count = 0
     required = False
     share_words, share_required = rules.share_words, rules.share_required
+    head = line.split(None, 1)[:1]  # most lines fail on their first word: no need to split the rest
+    for raw in head:
+        token = raw.strip(_TOKEN_STRIP).lower()
+        if token and not (token in share_words or token.isdigit()):
+            return False
     for raw in line.split():
         token = raw.strip(_TOKEN_STRIP).lower()
         if not token:
@@ -466,10 +543,11 @@ def classify_line(line: str, rules: Optional[Rules] = None) -> Optional[ClutterP
         return _SEPARATOR
     ending = ends_sentence(line)
     candidates = rules.index.candidates(stripped)
-    for i, pattern in enumerate(rules.patterns):
-        if (candidates is None or i in candidates) and pattern.matches(stripped, ending):
-            return pattern
-    if rules.signoff.fullmatch(stripped):
+    patterns = rules.patterns
+    for i in range(len(patterns)) if candidates is None else sorted(candidates):
+        if patterns[i].matches(stripped, ending):
+            return patterns[i]
+    if len(stripped) <= rules.signoff_max_chars and rules.signoff.fullmatch(stripped):
         return _SIGNOFF
     if _is_share_line(stripped, rules):
         return _SHARE
