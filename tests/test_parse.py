@@ -11,7 +11,7 @@ from schemas.records import Article
 from schemas.validate import errors
 from tests.conftest import raw_record, run_stage
 from benchmarks.html_extraction import trafilatura_only
-from transforms.parse import (ParseArticles, decode_record, drop_link_lines, headline_texts, link_texts, normalize_text,
+from transforms.parse import (ParseArticles, decode_record, drop_link_lines, drop_unseen, headline_texts, link_texts, normalize_text,
                               split_headline,
                               normalize_timestamp, parse_record)
 from transforms.stage import StageError
@@ -191,3 +191,23 @@ def test_split_headline_only_near_the_top_and_only_exact_h1_text():
     assert split_headline("Bridge reopens after repairs today\nText.", headlines)[0] is None
     assert split_headline("Traffic\nText.", headlines) == (None, "Traffic\nText.")
     assert split_headline("Anything", frozenset()) == (None, "Anything")
+
+
+def test_hidden_elements_and_newsletter_boxes_are_not_article_text():
+    html = (HTML_FIXTURES / "signup_box.html").read_text(encoding="utf-8")
+    a = parse_record(raw_record(html, "html", path="signup_box.html"))
+    for text in ("The Morning Commute", "straight to your inbox", "on the list", "Loading the next story",
+                 "could not be delivered", "Opens in a new window"):
+        assert text not in a.body
+    assert "Travel updates for your route" in trafilatura_only(html)  # trafilatura alone keeps the box
+    assert "between midnight and five in the morning, and drivers will carry card readers." in a.body  # tail kept
+    assert a.body.startswith("Three night bus routes") and a.body.endswith("through the winter.")
+
+
+def test_drop_unseen_keeps_visible_elements_with_similar_names():
+    tree = lxml.html.fromstring(
+        "<html><body><div class='hideaway'>Hideaway cafe opens.</div><p class='is-Hidden-gem'>Gem.</p>"
+        "<p style='display:block'>Shown.</p><div id='newsletters-archive-title' hidden>x</div>"
+        "<p class='hide'>Gone.</p> after</body></html>")
+    assert drop_unseen(tree) == 2
+    assert tree.text_content() == "Hideaway cafe opens.Gem.Shown. after"

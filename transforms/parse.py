@@ -204,6 +204,34 @@ def split_headline(text: str, headlines: frozenset[str]) -> tuple[Optional[str],
     return None, text
 
 
+_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_CLASS_TOKENS = "concat(' ', normalize-space(@class), ' ')"
+# Elements a reader does not see (hidden attribute or style, 'hide'/'hidden' class) and sign-up boxes
+# (id/class naming a newsletter, any letter case): success/error messages, e-mail dialogs, opt-in forms.
+_UNSEEN_XPATH = (
+    "//body//*[@hidden"
+    " or contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(translate(@style, ' ', ''), 'visibility:hidden')"
+    f" or contains({_CLASS_TOKENS}, ' hide ') or contains({_CLASS_TOKENS}, ' hidden ')"
+    f" or contains({_LOWER.format('@class')}, 'newsletter') or contains({_LOWER.format('@id')}, 'newsletter')]"
+)
+
+
+@lru_cache(maxsize=None)
+def _unseen() -> Any:
+    from lxml import etree
+
+    return etree.XPath(_UNSEEN_XPATH)
+
+
+def drop_unseen(tree: Any) -> int:
+    """Remove hidden elements and newsletter sign-up boxes from the page; returns how many."""
+    found = _unseen()(tree)
+    for element in found:
+        element.drop_tree()  # its tail text stays
+    return len(found)
+
+
 def extract_html(html: str) -> dict[str, Any]:
     """Main text and metadata of an HTML page (trafilatura), without whole-link lines."""
     import trafilatura
@@ -212,6 +240,7 @@ def extract_html(html: str) -> dict[str, Any]:
     tree = load_html(html)
     if tree is None:
         return {"text": ""}
+    drop_unseen(tree)
     links = link_texts(tree)
     # fast: no readability/jusText fallback (same F1 on the tune split, about a quarter less CPU)
     doc = trafilatura.bare_extraction(tree, fast=True, include_comments=False, include_tables=False, with_metadata=True)
