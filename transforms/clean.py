@@ -847,8 +847,13 @@ def clean_article(article: Article) -> Article:
     )
 
 
+def bytes_removed(article: Article, cleaned: Article) -> int:
+    """The ``clean.bytes_removed`` measure: how many UTF-8 bytes the body shrank by (never negative)."""
+    return max(0, len(article.body.encode("utf-8", "surrogatepass")) - len(cleaned.body.encode("utf-8", "surrogatepass")))
+
+
 class CleanArticles(beam.PTransform):
     """Articles -> cleaned Articles (``main``) and dead letters (``dead_letter``)."""
 
     def expand(self, articles):
-        return apply_stage(articles, "Clean", StageDoFn(STAGE, clean_article))
+        return apply_stage(articles, "Clean", StageDoFn(STAGE, clean_article, counters={"bytes_removed": bytes_removed}))
