@@ -169,3 +169,18 @@ def test_beam_stage_counts_languages():
     counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter().with_namespace("language"))["counters"]}
     assert counters["detected.id"] == 1 and counters["detected.ms"] == 1 and counters["detected.und"] == 1
     assert counters["records_out"] == 4
+
+
+def test_heavy_detectors_are_built_only_when_a_text_needs_them(detectors):
+    from transforms.language import Detectors
+
+    fresh = Detectors()
+    long_english = ("The harbour authority said on Tuesday that the new container terminal would open in the spring, "
+                    "after engineers finished testing the cranes and the rail link to the warehouses inland. ") * 3
+    result = detect_language(long_english, fresh)
+    assert (result.language, result.method) == ("en", "cld2")
+    assert not {"lingua", "malay_pair", "langdetect_profiles"} & set(vars(fresh))  # CLD2 alone decided
+    short = "Pasar ikan dibuka lagi pagi ini"  # short: the committee votes, then the id/ms discriminator
+    assert detect_language(short, fresh) == detect_language(short, detectors)
+    assert {"lingua", "malay_pair"} <= set(vars(fresh))
+    assert load_detectors() is detectors  # one set per process, shared by every DoFn instance
