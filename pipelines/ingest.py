@@ -21,6 +21,7 @@ import argparse
 import glob
 import logging
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -42,7 +43,9 @@ from pipelines.options import DEFAULT_INPUT, DEFAULT_OUTPUT, IngestOptions, Kafk
 from transforms.clean import CleanArticles
 from transforms.entities import ExtractEntities
 from transforms.file_io import ReadArticleFiles, WriteJsonLines
-from transforms.kafka_io import KafkaPartition, ReadFromKafka, WriteToKafka, finish_bounded_read, plan_bounded_read
+from transforms.kafka_io import (
+    KafkaPartition, ReadFromKafka, WriteToKafka, finish_bounded_read, plan_bounded_read, request_stop, stop_requested,
+)
 from transforms.language import TagLanguage
 from transforms.parse import ParseArticles
 from transforms.postgres_sink import PostgresSink, PostgresSinkError, describe_dsn, resolve_dsn
@@ -288,6 +291,24 @@ def summary(counters: dict[str, int], output: Optional[str], elapsed: float) -> 
     return "\n".join(lines)
 
 
+INTERRUPTED = 130  # exit code after Ctrl-C (128 + SIGINT), as shells report it
+
+
+def stop_kafka_on_sigint() -> None:
+    """First Ctrl-C: the Kafka readers finish the records they claimed and the run ends
+    normally (sinks flushed, offsets of what was written committed, summary printed).
+    A second Ctrl-C aborts at once."""
+
+    def on_sigint(signum, frame):
+        if stop_requested():
+            raise KeyboardInterrupt
+        print("\n[ingest] Ctrl-C: stopping the Kafka read, finishing the records in flight "
+              "(Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        request_stop()
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
 LOCAL_RUNNERS = {None, "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner", "PrismRunner"}
 
 
@@ -381,7 +402,18 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     else:
         print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
         build_pipeline(pipeline, ingest, patterns, output, sink)
-    result = pipeline.run()
+    # The stop flag reaches readers in this process only: a local runner's.
+    local_kafka = kafka_in and waits_for_job(options) and options.view_as(StandardOptions).runner in LOCAL_RUNNERS
+    if local_kafka:
+        stop_kafka_on_sigint()
+    try:
+        result = pipeline.run()
+        if local_kafka:
+            result.wait_until_finish()
+    except KeyboardInterrupt:
+        print("[ingest] aborted by a second Ctrl-C: no summary; records read since the last committed "
+              "offsets will be read again", file=sys.stderr, flush=True)
+        return INTERRUPTED
     if not waits_for_job(options):
         print(f"[ingest] job submitted ({options.view_as(StandardOptions).runner}); state {result.state}. "
               "Not waiting: watch it in the runner's UI (counters: deploy/README.md).", file=sys.stderr, flush=True)
@@ -393,6 +425,10 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         problem = finish_bounded_read(kafka_config(kafka), kafka.group_id, bounded_plan,
                                       counters.get("kafka.records_out", 0), commit=bool(output))
     print(summary(counters, output, time.perf_counter() - started))
+    if kafka_in and stop_requested():
+        print("[ingest] stopped by Ctrl-C" + (f" before the end ({problem})" if problem else "")
+              + "; offsets of what was written are committed", file=sys.stderr, flush=True)
+        return INTERRUPTED
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

@@ -58,6 +58,19 @@ UNBOUNDED_STOP = 2**63 - 1
 USERNAME_ENV = "KAFKA_SASL_USERNAME"
 PASSWORD_ENV = "KAFKA_SASL_PASSWORD"
 EVENT_TIME_FIELDS = ("fetched_at", "published_at")
+# Set (``request_stop``) to make this process's readers finish: each ends its restriction
+# after the records it has claimed, so the runner completes the pipeline normally (sinks
+# flush, bundle finalisers commit the offsets of what was read). Used for Ctrl-C.
+_STOP_READING = threading.Event()
+
+
+def request_stop() -> None:
+    """Make every Kafka reader in this process stop at its next record boundary."""
+    _STOP_READING.set()
+
+
+def stop_requested() -> bool:
+    return _STOP_READING.is_set()
 
 
 def parse_api_version(text: Optional[str]) -> Optional[tuple[int, ...]]:
@@ -401,6 +414,9 @@ class AddedPartitionsTracker(RestrictionTracker):
         with self._lock:
             if self._stopped:
                 return False
+            if position[0] == "stop":  # the reader stops for good (request_stop): nothing is left
+                self._stopped = True
+                return False
             if position[0] == "add":
                 for partition, start in position[1]:
                     if partition < self._next_id or partition in self._positions:
@@ -730,6 +746,10 @@ class _ReadPartitionFn(beam.DoFn):
         from kafka import TopicPartition
 
         topic = element.topic
+        if _STOP_READING.is_set():
+            tracker.try_claim(("stop",))
+            _advance(watermark, MAX_TIMESTAMP)
+            return
         positions = dict(tracker.current_restriction().positions)
         positions.update(self._discover(topic, tracker, positions))
         start = dict(positions)
@@ -808,6 +828,10 @@ class _ReadPartitionFn(beam.DoFn):
         done = False
         self._resume_at.pop(key, None)  # unknown until this call returns normally
         while not done:
+            if _STOP_READING.is_set():
+                tracker.try_claim(restriction.stop)  # ends the range: what was claimed is the primary
+                done = True
+                break
             if bounded and next_offset >= restriction.stop:
                 tracker.try_claim(restriction.stop)  # marks the range finished
                 done = True
@@ -857,7 +881,7 @@ class _ReadPartitionFn(beam.DoFn):
             finalizer.register(lambda: self._commit(topic, partition, offset))
         if not done:
             tracker.defer_remainder()
-        elif bounded:
+        elif bounded or _STOP_READING.is_set():
             _advance(watermark, MAX_TIMESTAMP)
 
 
