@@ -211,3 +211,31 @@ def test_drop_unseen_keeps_visible_elements_with_similar_names():
         "<p class='hide'>Gone.</p> after</body></html>")
     assert drop_unseen(tree) == 2
     assert tree.text_content() == "Hideaway cafe opens.Gem.Shown. after"
+
+
+def test_teaser_runs_with_summaries_and_tagged_promo_links_are_dropped():
+    html = (HTML_FIXTURES / "teaser_ringkas.html").read_text(encoding="utf-8")
+    a = parse_record(raw_record(html, "html", path="teaser_ringkas.html"))
+    alone = trafilatura_only(html)
+    for text in ("Petani bawang panen", "Cuaca kering", "Nelayan kembali melaut", "menjelang subuh"):
+        assert text not in a.body and text in alone
+    # two list items that open with a link and go on in prose are article text
+    assert "- Panel harga pangan daerah yang diperbarui setiap hari kerja oleh dinas." in a.body
+    assert "- Survei pedagang pasar induk yang dikumpulkan seminggu sekali." in a.body
+    assert a.body.startswith("Harga cabai rawit di pasar induk")
+
+
+def test_drop_link_lines_runs_and_tags():
+    links = frozenset({"ferry fares rise again", "council approves cycle lanes", "library reopens after repairs",
+                       "storm closes coastal path"})
+    teasers = ("- Ferry Fares Rise Again Passengers pay more\n- Council approves cycle lanes Work starts in May\n"
+               "- Library reopens after repairs")
+    assert drop_link_lines("Intro.\n" + teasers + "\nEnd.", links) == "Intro.\nEnd."
+    two = "- Ferry Fares Rise Again Passengers pay more\n- Council approves cycle lanes Work starts in May"
+    assert drop_link_lines(two + "\nEnd.", links) == two + "\nEnd."  # a run of two may be an article list
+    broken = "- Ferry Fares Rise Again Passengers pay more\nA paragraph.\n- Council approves cycle lanes soon\n" \
+             "- Storm closes coastal path near town"
+    assert drop_link_lines(broken, links) == broken
+    assert drop_link_lines("Storm closes coastal path (VIDEO)\nStorm closes coastal path [Photos]\n"
+                           "Storm closes coastal path (and a road)\nStorm closes coastal path today.", links) == (
+        "Storm closes coastal path [Photos]\nStorm closes coastal path (and a road)\nStorm closes coastal path today.")

@@ -54,6 +54,10 @@ _SENTENCE_INSIDE = re.compile(r"[.!?…][\"'”’)]{0,3}(?: |$)")
 MIN_LINK_WORDS = 3
 MAX_LINKS = 20_000
 MAX_LINK_CHARS = 400
+MAX_LINK_WORDS = 40
+MIN_TEASER_RUN = 3
+# A capitalised tag after a link's text: '[VIDEO]', '(PHOTOS)', '[INSIGHT]|'.
+_PROMO_TAG = re.compile(r"[\[(][A-Z][A-Z ]{1,19}[\])]\W{0,3}")
 _DOMAIN_LIKE = re.compile(r"\.(?:com|co\.id|id|net|org|co)$", re.IGNORECASE)
 # The page headline (an <h1>) is looked for among the first lines of the extracted text.
 HEADLINE_LINES = 5
@@ -154,25 +158,61 @@ def link_texts(tree: Any) -> frozenset[str]:
     return frozenset(texts)
 
 
+def _link_prefix(folded: str, links: frozenset[str]) -> int:
+    """Words in the longest link text (3+ words) that opens ``folded``, else 0."""
+    words = folded.split(" ", MAX_LINK_WORDS)
+    best = 0
+    for n in range(MIN_LINK_WORDS, min(len(words), MAX_LINK_WORDS) + 1):
+        if " ".join(words[:n]) in links:
+            best = n
+    return best
+
+
 def drop_link_lines(text: str, links: frozenset[str], keep: Optional[str] = None) -> str:
-    """Drop the lines of extracted text that are exactly one link's text (list dash aside).
+    """Drop the lines of extracted text that are link furniture, judged by the page's links.
 
     Main-text extractors keep teaser lists ('- Jonas Brothers Added to AMA Lineup') and
-    promo lines that are a whole link; article paragraphs are rarely one link. ``keep``
-    (the page title) stays for the title detection.
+    promo lines that are a whole link; article paragraphs are rarely one link. Dropped:
+    a line that is exactly one link's text (list dash aside), or one link's text and a
+    bracketed capitalised tag ('... [VIDEO]'), and a run of ``MIN_TEASER_RUN`` or more
+    list items that each open with a link's text (teasers with a one-line summary:
+    '- Harbour Ferry Fares Rise Passengers will pay more'). ``keep`` (the page title)
+    stays for the title detection.
     """
     if not links:
         return text
     kept_title = _fold(keep) if keep else None
-    out = []
-    for line in text.split("\n"):
-        folded = _fold(line)
-        if folded.startswith("- "):
-            folded = folded[2:]
-        if folded in links and folded != kept_title:
+    lines = text.split("\n")
+    drop = [False] * len(lines)
+    teaser = [False] * len(lines)
+    for i, line in enumerate(lines):
+        words = line.split()
+        listed = bool(words) and words[0] == "-"
+        if listed:
+            words = words[1:]
+        folded = " ".join(words).casefold()
+        if folded == kept_title:
             continue
-        out.append(line)
-    return "\n".join(out)
+        if folded in links:
+            drop[i] = True
+            teaser[i] = listed
+            continue
+        if not listed and not (words and words[-1][:1] in "[("):
+            continue
+        n = _link_prefix(folded, links)
+        if n and _PROMO_TAG.fullmatch(" ".join(words[n:])):
+            drop[i] = True
+        elif n and listed:
+            teaser[i] = True
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and teaser[end]:
+            end += 1
+        if end - start >= MIN_TEASER_RUN:
+            drop[start:end] = [True] * (end - start)
+        start = end + 1
+    return "\n".join(line for line, dropped in zip(lines, drop) if not dropped)
 
 
 def headline_texts(tree: Any) -> frozenset[str]:
