@@ -45,8 +45,10 @@ def test_metadata_is_extracted(path: Path):
         assert credit in article.credits
     if "captions" in expected:
         assert list(article.captions) == expected["captions"]
-    if "published_date" in expected:  # from a timestamp line in the text: a date, kept in the clean report
-        assert article.clean["published_date"] == expected["published_date"] and article.published_at is None
+    if "published_date" in expected:  # from a timestamp line in the text: its date, kept in the clean report
+        assert article.clean["published_date"] == expected["published_date"]
+        # a full timestamp only with a time of day and a known zone (en_storm's "6:42 PM" has no zone)
+        assert article.published_at == expected.get("published_at")
     assert set(expected.get("dates", [])) <= set(article.dates), article.dates
     assert article.clean["removed"]["lines"] >= 1 and article.clean["removed"]["chars"] > 0
 

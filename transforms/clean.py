@@ -37,6 +37,7 @@ from typing import Any, Iterator, Optional
 import apache_beam as beam
 
 from schemas.records import Article
+from transforms.dates import timestamp_from_line
 from transforms.stage import StageDoFn, StageError, apply_stage
 
 STAGE = "clean"
@@ -752,9 +753,10 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
 
     Full dates: '27/10/2023', '2023-10-27', '27 Oktober 2023', 'October 27, 2023'.
     Partial ones ('23 Maret', 'October 7') take the year of ``anchor``, else the most
-    frequent explicit year; weekdays ('pada Kamis', 'on Thursday') resolve to the latest
-    such day on or before ``anchor`` (the publication date, else the first full date), or on
-    or after it after a future cue ('until Tuesday', 'Selasa depan').
+    frequent explicit year; weekdays ('pada Kamis', 'on Thursday', 'Kamis (lalu)') resolve to
+    the latest such day on or before ``anchor`` (the anchor's own weekday is the anchor), or
+    on or after it after a future cue ('until Tuesday', 'Selasa depan'); without an anchor
+    weekdays are not resolved (a date elsewhere in the text need not be "today").
     """
     rules = rules or load_rules()
     found: list[tuple[int, date]] = []
@@ -785,7 +787,6 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
             elif 1 <= day <= 31:
                 partial.append((m.start(), month, day))
             taken.append(m.span())
-    first_full = min(found)[1] if found else None
     years = Counter(d.year for _, d in found)
     year = anchor.year if anchor else (years.most_common(1)[0][0] if years else None)
     if year is not None:
@@ -793,7 +794,7 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
             value = _valid(year, month, day)
             if value:
                 found.append((position, value))
-    reference = anchor or first_full
+    reference = anchor
     if reference is not None:
         for m in _matches_at(_WEEKDAY, rules.weekday_names, text):
             word = m.group(1).lower()
@@ -803,7 +804,7 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
             if any(0 <= p - m.end() <= 3 for p, _ in found):  # 'Jumat (27/10/2023)': the date is explicit
                 continue
             context = text[max(0, m.start() - 12):m.start()].lower().split()[-2:] + text[m.end():m.end() + 14].lower().split()[:2]
-            if any(word in rules.future_cues for word in context):
+            if any(word.strip(_TOKEN_STRIP) in rules.future_cues for word in context):
                 found.append((m.start(), reference + timedelta(days=(weekday - reference.weekday()) % 7)))
             else:
                 found.append((m.start(), reference - timedelta(days=(reference.weekday() - weekday) % 7)))
@@ -827,18 +828,25 @@ def clean_article(article: Article) -> Article:
     if not result.body:
         raise StageError("empty_after_clean", f"no article text left after removing {result.removed_lines} clutter lines")
     report = result.report()
-    published_date = None  # from a removed timestamp line; a date without time/zone, so not published_at
+    published_date = None  # from a removed timestamp line
+    published_at = article.published_at
     for line in result.timestamps:
         stamped = find_dates(line, rules=rules)
         if stamped:
             published_date = stamped[0]
             report["published_date"] = published_date.isoformat()
+            if published_at is None:  # with a time of day and a known zone: a full timestamp
+                published_at = timestamp_from_line(line, published_date)
             break
-    anchor = _anchor_date(article.published_at, article.fetched_at) or published_date
-    context = " ".join(filter(None, [(article.dateline or {}).get("text"), result.body]))
+    dateline_text = (article.dateline or {}).get("text")
+    dateline_dates = find_dates(dateline_text, rules=rules) if dateline_text else []
+    anchor = (_anchor_date(published_at) or published_date or (dateline_dates[0] if dateline_dates else None)
+              or _anchor_date(article.fetched_at))
+    context = " ".join(filter(None, [dateline_text, result.body]))
     dates = sorted({d.isoformat() for d in find_dates(context, anchor, rules)})
     return article.replace(
         body=result.body,
+        published_at=published_at,
         byline=article.byline or result.byline,
         credits=tuple(dict.fromkeys(article.credits + tuple(result.credits))),
         captions=tuple(dict.fromkeys(article.captions + tuple(result.captions))),
