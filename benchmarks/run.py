@@ -7,8 +7,10 @@
    RawRecord), the enrichment stages exactly as ``pipelines.ingest.EnrichArticles``
    applies them, and the JSON serialisation of the output.
 3. Runs ``python -m pipelines.ingest --input corpus.jsonl --output DIR`` as a child
-   process and takes its CPU time and peak RSS from ``os.wait4`` (the child and
-   every process it waited for), once for N articles and once for a 1-article
+   process and takes the CPU time of its whole process tree (``getrusage(RUSAGE_CHILDREN)``
+   before and after: the child, every process it waited for, and -- the benchmark
+   being a child subreaper on Linux -- any orphaned descendant, reaped here) and
+   the peak RSS of the largest process, once for N articles and once for a 1-article
    corpus (the fixed start-up cost), and prints pipeline / plain-loop ratios.
 4. With ``--rss-n`` (default 20000) replays a second, larger corpus to show peak
    RSS does not grow with N.
@@ -213,6 +215,7 @@ class ReplayRun:
     enriched: int = -1
     dead_letters: int = -1
     args: list[str] = field(default_factory=list)
+    orphans: int = 0  # descendants that outlived the replay's main process (reaped by the benchmark)
 
     @property
     def per_cpu_s(self) -> float:
@@ -223,34 +226,116 @@ def count_lines(pattern_dir: Path, prefix: str) -> int:
     return sum(sum(1 for _ in open(p, "rb")) for p in pattern_dir.glob(f"{prefix}-*.jsonl"))
 
 
+def become_subreaper(on: bool = True) -> bool:
+    """Linux: orphaned descendants of our children are re-parented to us (so their CPU is counted)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def child_pids() -> Optional[set[int]]:
+    """Our direct children (Linux ``/proc``); None where that cannot be read."""
+    import glob
+
+    try:
+        return {int(pid) for path in glob.glob(f"/proc/{os.getpid()}/task/*/children")
+                for pid in Path(path).read_text().split()}
+    except OSError:
+        return None
+
+
+def reap_orphans(already: Optional[set[int]], timeout_s: float = 60.0) -> tuple[int, int]:
+    """Wait for the descendants re-parented to us (see ``become_subreaper``), i.e. our children
+    not in ``already``: (how many, largest peak RSS in KiB)."""
+    reaped, max_rss, deadline = 0, 0, time.monotonic() + timeout_s
+    while already is not None:
+        now = child_pids()
+        waiting = (now or set()) - already
+        if not waiting:
+            break
+        for pid in waiting:
+            try:
+                done, _, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if done:
+                reaped += 1
+                max_rss = max(max_rss, usage.ru_maxrss)
+        if time.monotonic() > deadline:
+            raise RuntimeError("a descendant of the replay is still running after the replay exited")
+        time.sleep(0.02)
+    return reaped, max_rss
+
+
+@dataclass
+class ProcessTreeRun:
+    exit_code: int
+    user_s: float
+    sys_s: float
+    wall_s: float
+    peak_rss_mb: float  # the largest single process
+    orphans: int        # descendants that outlived the main process
+
+
+def run_process_tree(command: Sequence[str], log: Path) -> ProcessTreeRun:
+    """Run ``command`` (output to ``log``) and measure its whole process tree.
+
+    CPU: ``getrusage(RUSAGE_CHILDREN)`` before and after, which counts the child, the
+    descendants it waited for and -- with ``become_subreaper`` -- orphaned ones, reaped here.
+    """
+    become_subreaper()
+    already = child_pids()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with open(log, "wb") as handle:
+        child = subprocess.Popen(list(command), cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)  # usage: the child and the descendants it waited for
+    try:
+        orphans, orphan_rss = reap_orphans(already)
+    finally:
+        become_subreaper(False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ProcessTreeRun(
+        exit_code=os.waitstatus_to_exitcode(status),
+        user_s=after.ru_utime - before.ru_utime,
+        sys_s=after.ru_stime - before.ru_stime,
+        wall_s=wall,
+        peak_rss_mb=max(usage.ru_maxrss, orphan_rss) / 1024,  # KiB on Linux
+        orphans=orphans,
+    )
+
+
 def replay(corpus: Path, articles: int, workdir: Path, pipeline_args: Sequence[str],
            profile_to: Optional[Path] = None) -> ReplayRun:
-    """``pipelines.ingest`` on ``corpus`` in a child process: its CPU time and peak RSS (os.wait4)."""
+    """``pipelines.ingest`` on ``corpus`` in a child process: CPU time of its process tree, peak RSS."""
     output = workdir / f"out-{articles}"
     command = [sys.executable]
     if profile_to is not None:
         command += ["-m", "pyinstrument", "--renderer", "text", "--outfile", str(profile_to)]
     command += ["-m", "pipelines.ingest", "--input", str(corpus), "--output", str(output), *pipeline_args]
     log = workdir / f"replay-{articles}.log"
-    started = time.perf_counter()
-    with open(log, "wb") as handle:
-        child = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
+    tree = run_process_tree(command, log)
     run = ReplayRun(
         articles=articles,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        user_s=usage.ru_utime,
-        sys_s=usage.ru_stime,
-        wall_s=wall,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
-        exit_code=child.returncode,
+        cpu_s=tree.user_s + tree.sys_s,
+        user_s=tree.user_s,
+        sys_s=tree.sys_s,
+        wall_s=tree.wall_s,
+        peak_rss_mb=tree.peak_rss_mb,
+        exit_code=tree.exit_code,
         args=list(pipeline_args),
+        orphans=tree.orphans,
     )
-    if child.returncode != 0:
+    if tree.exit_code != 0:
         tail = log.read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"replay of {articles} articles exited {child.returncode}:\n{tail}")
+        raise RuntimeError(f"replay of {articles} articles exited {tree.exit_code}:\n{tail}")
     run.enriched = count_lines(output, "articles")
     run.dead_letters = count_lines(output, "dead_letter")
     return run
@@ -385,7 +470,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 "ratio": round(main_run.per_cpu_s / (args.n / loop_cpu), 3),
                 "steady_ratio": round((args.n / steady_cpu) / (args.n / loop_cpu), 3),
                 "enriched": main_run.enriched, "dead_letters": main_run.dead_letters,
-                "args": list(args.pipeline_arg),
+                "orphaned_descendants": main_run.orphans, "args": list(args.pipeline_arg),
             }
             rss_runs = [main_run]
             print(f"replay: {main_run.per_cpu_s:,.0f} articles/CPU-s ({main_run.cpu_s:.1f} CPU-s, "

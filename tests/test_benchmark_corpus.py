@@ -59,3 +59,25 @@ def test_every_line_is_accepted_by_the_parse_stage(tmp_path):
 def test_the_harness_times_the_pipelines_enrichment_stages_in_order():
     names = [dofn.stage for dofn in enrichment_dofns(1 << 20)]
     assert names == ["parse", "clean", "language", "source", "entities"]
+
+
+def test_replay_cpu_counts_the_whole_process_tree(tmp_path):
+    # The child starts a grandchild that burns CPU and outlives it (orphaned): both are counted.
+    import subprocess
+    import sys
+
+    from benchmarks.run import run_process_tree
+
+    burn = "import time\nwhile time.process_time() < 0.3: pass\n"
+    child = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {burn!r}])\n{burn}"
+    unrelated = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # not waited for
+    try:
+        run = run_process_tree([sys.executable, "-c", child], tmp_path / "log")
+        assert unrelated.poll() is None
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+    assert run.exit_code == 0, (tmp_path / "log").read_text()
+    assert run.user_s + run.sys_s >= 0.6
+    if sys.platform.startswith("linux"):
+        assert run.orphans == 1
