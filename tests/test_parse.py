@@ -12,6 +12,7 @@ from schemas.validate import errors
 from tests.conftest import raw_record, run_stage
 from benchmarks.html_extraction import trafilatura_only
 from transforms.parse import (ParseArticles, decode_record, drop_link_lines, drop_unseen, headline_texts, link_texts, normalize_text,
+                              paragraphs_from_breaks,
                               split_headline,
                               normalize_timestamp, parse_record)
 from transforms.stage import StageError
@@ -239,3 +240,30 @@ def test_drop_link_lines_runs_and_tags():
     assert drop_link_lines("Storm closes coastal path (VIDEO)\nStorm closes coastal path [Photos]\n"
                            "Storm closes coastal path (and a road)\nStorm closes coastal path today.", links) == (
         "Storm closes coastal path [Photos]\nStorm closes coastal path (and a road)\nStorm closes coastal path today.")
+
+
+def test_text_between_breaks_in_a_div_becomes_paragraphs():
+    html = (HTML_FIXTURES / "br_paragraphs.html").read_text(encoding="utf-8")
+    a = parse_record(raw_record(html, "html", path="br_paragraphs.html"))
+    assert a.title == "Lighthouse keeper's cottage to become a museum"
+    assert a.body.split("\n") == [
+        "The restored keeper's cottage beside the old lighthouse will open as a small maritime museum next spring, "
+        "the heritage trust said on Tuesday, as reported first by the Harbour Bulletin. Entry will be free for residents.",
+        "The trust bought the cottage from the county in 2019 and has spent five years repairing the roof, the chimney "
+        "and the salt-damaged window frames with volunteers from the village.",
+        "Exhibits will include the keeper's logbooks from the 1920s, a working fog bell and a model of the lantern "
+        "room that visitors can operate themselves.",
+        "The trust still needs about forty volunteers to staff the museum at weekends during the first summer season.",
+    ]
+
+
+def test_paragraphs_from_breaks_rewrites_only_divs_with_loose_text():
+    loose = "Loose text long enough to count as a paragraph of its own in the page body, " * 2
+    tree = lxml.html.fromstring(
+        f"<html><body><div id='a'>{loose}<b>bold</b> tail<br><br>Second part.<div>block</div>after<br></div>"
+        "<div id='b'>Short<br>lines<br>only</div></body></html>")
+    assert paragraphs_from_breaks(tree) == 1
+    a, b = tree.get_element_by_id("a"), tree.get_element_by_id("b")
+    assert [child.tag for child in a] == ["p", "p", "div", "p"] and a.text is None
+    assert [child.text_content() for child in a] == [loose + "bold tail", "Second part.", "block", "after"]
+    assert [child.tag for child in b] == ["br", "br"]  # too little loose text: left alone
