@@ -13,7 +13,11 @@
 # deploy/local/.state/. It runs on Java 17 by starting the classes directly: the
 # *-start.sh scripts pass GC-log flags Java 17 rejects. Clients need api_version=(0, 9).
 #
-# Environment: KAFKA_PORT (19092), KAFKA_ZK_PORT (12181), KAFKA_PARTITIONS (2),
+# The broker also listens with SSL on KAFKA_SSL_PORT (19093), with a throwaway CA and broker
+# key made by keytool on first start in $STATE/ssl/ (ca.pem: the CA file clients trust; the
+# keystore password is random, kept in a mode-600 file there and never printed).
+#
+# Environment: KAFKA_PORT (19092), KAFKA_SSL_PORT (19093), KAFKA_ZK_PORT (12181), KAFKA_PARTITIONS (2),
 # KAFKA_STATE_DIR (deploy/local/.state), KAFKA_TOPICS ("raw-articles enriched-articles
 # dead-letter-articles"), KAFKA_HEAP_OPTS (-Xmx256M).
 set -euo pipefail
@@ -21,6 +25,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${KAFKA_STATE_DIR:-$HERE/.state}"
 PORT="${KAFKA_PORT:-19092}"
+SSL_PORT="${KAFKA_SSL_PORT:-19093}"
 ZK_PORT="${KAFKA_ZK_PORT:-12181}"
 PARTITIONS="${KAFKA_PARTITIONS:-2}"
 TOPICS="${KAFKA_TOPICS:-raw-articles enriched-articles dead-letter-articles}"
@@ -77,8 +82,38 @@ install() {
     rm -rf "$tmp"
 }
 
+# A local CA and a broker key pair signed by it (valid 30 days, regenerated when older than 20).
+ensure_ssl() {
+    local dir="$STATE/ssl" password
+    if [ -f "$dir/broker.jks" ] && [ -f "$dir/ca.pem" ] && [ -z "$(find "$dir/ca.pem" -mtime +20)" ]; then
+        return 0
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    chmod 700 "$dir"
+    password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+    (umask 077 && printf '%s' "$password" >"$dir/password")
+    local store=(-storepass:file "$dir/password")
+    keytool -genkeypair -alias ca -keyalg RSA -keysize 2048 -dname CN=news-ingest-local-ca -ext bc:c \
+        -keystore "$dir/ca.p12" -storetype PKCS12 "${store[@]}" -validity 30 >/dev/null 2>&1
+    keytool -exportcert -alias ca -keystore "$dir/ca.p12" "${store[@]}" -rfc -file "$dir/ca.pem" >/dev/null 2>&1
+    keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -dname CN=127.0.0.1 -keystore "$dir/broker.jks" \
+        -storetype JKS "${store[@]}" -keypass:file "$dir/password" -validity 30 >/dev/null 2>&1
+    keytool -certreq -alias broker -keystore "$dir/broker.jks" "${store[@]}" 2>/dev/null \
+        | keytool -gencert -alias ca -keystore "$dir/ca.p12" "${store[@]}" -ext SAN=ip:127.0.0.1 -validity 30 \
+            -rfc >"$dir/broker.pem" 2>/dev/null
+    keytool -importcert -alias ca -file "$dir/ca.pem" -keystore "$dir/broker.jks" "${store[@]}" -noprompt >/dev/null 2>&1
+    keytool -importcert -alias broker -file "$dir/broker.pem" -keystore "$dir/broker.jks" "${store[@]}" \
+        -noprompt >/dev/null 2>&1
+    [ -s "$dir/broker.pem" ] || { log "could not make the SSL key material in $dir"; exit 1; }
+    log "made a local CA and broker key in $dir (clients trust $dir/ca.pem)"
+}
+
 write_config() {
     mkdir -p "$RUN" "$LOGS" "$STATE/zookeeper" "$STATE/kafka-logs"
+    ensure_ssl
+    local ssl_password
+    ssl_password="$(cat "$STATE/ssl/password")"
     cat >"$RUN/zk.properties" <<EOF
 dataDir=$STATE/zookeeper
 clientPort=$ZK_PORT
@@ -87,10 +122,20 @@ maxClientCnxns=0
 tickTime=500
 EOF
     # A short ZooKeeper session lets a broker killed with -9 be restarted within seconds.
+    # Holds the (throwaway) keystore password: readable by its owner only.
+    (umask 077 && : >"$RUN/server.properties")
+    chmod 600 "$RUN/server.properties"
     cat >"$RUN/server.properties" <<EOF
 broker.id=0
-listeners=PLAINTEXT://127.0.0.1:$PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$SSL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$SSL_PORT
+ssl.keystore.location=$STATE/ssl/broker.jks
+ssl.keystore.password=$ssl_password
+ssl.key.password=$ssl_password
+ssl.truststore.location=$STATE/ssl/broker.jks
+ssl.truststore.password=$ssl_password
+ssl.client.auth=none
+ssl.enabled.protocols=TLSv1.2
 log.dirs=$STATE/kafka-logs
 num.partitions=$PARTITIONS
 default.replication.factor=1
