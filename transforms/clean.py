@@ -670,6 +670,7 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
             kinds[i] = cut[-1][0] if cut else "empty"
         lines[i] = kept
     _mark_labels_between_clutter(lines, kinds)
+    _mark_trailing_headlines(lines, kinds, rules)
     _mark_foreign_edges(lines, kinds, rules)
     kept_lines = []
     for line, kind in zip(lines, kinds):
@@ -693,6 +694,49 @@ def _mark_labels_between_clutter(lines: list[str], kinds: list[Optional[str]]) -
         after = i == n - 1 or kinds[i + 1] is not None
         if before and after and (i > 0 or i < n - 1):
             kinds[i] = "ui_label"
+
+
+TRAILING_RUN_MIN = 3
+TRAILING_RUN_MAX = 15
+_LIST_ITEM = re.compile(r"[-–—•·*▪►✓]|\d{1,2}[.)]\s|[^\W\d_][\w'’-]{0,24}(?:\s[\w'’-]{1,24}){0,2}\s?:\s")
+
+
+def _is_trailing_headline(line: str, rules: Rules) -> bool:
+    """A line that reads as a linked headline: 4-20 words, no sentence ending, title case."""
+    n = len(line.split())
+    return 4 <= n <= 20 and len(line) <= 160 and not ends_sentence(line) and is_title_like(line, rules)
+
+
+def _mark_trailing_headlines(lines: list[str], kinds: list[Optional[str]], rules: Rules) -> None:
+    """A run of headlines ending the text, with no marker line, is a related-links list.
+
+    Conservative: at least ``TRAILING_RUN_MIN`` such lines after a paragraph that ends a
+    sentence (so a list introduced by 'Berikut ...:' stays), none of them a list item
+    (bullet, number, 'Label: value'), not all opening with the same word (a list of the
+    article's own points), and each sharing at most one content word with the others.
+    """
+    run: list[int] = []
+    for i in range(len(lines) - 1, -1, -1):
+        if kinds[i] is not None:
+            continue  # clutter already marked between the headlines
+        if not _is_trailing_headline(lines[i], rules) or len(run) == TRAILING_RUN_MAX:
+            break
+        run.append(i)
+    before = [i for i in range(min(run, default=0)) if kinds[i] is None]
+    if len(run) < TRAILING_RUN_MIN or not before or not ends_sentence(lines[before[-1]]):
+        return
+    texts = [lines[i] for i in run]
+    if any(_LIST_ITEM.match(text) for text in texts):
+        return
+    if len({text.split()[0].lower() for text in texts}) == 1:
+        return
+    words = [{w.strip(_TOKEN_STRIP).lower() for w in text.split()} - rules.all_function_words - {""} for text in texts]
+    for k, own in enumerate(words):
+        others = set().union(*(w for j, w in enumerate(words) if j != k))
+        if len(own & others) > 1:
+            return
+    for i in run:
+        kinds[i] = "related"
 
 
 def _mark_foreign_edges(lines: list[str], kinds: list[Optional[str]], rules: Rules) -> None:
