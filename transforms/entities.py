@@ -766,8 +766,9 @@ class HeadlineIndex:
         self._prose: Optional[bool] = None
 
     def _shape(self, start: int) -> Optional[bool]:
-        shape = self._shapes.get(start, 0)
-        if shape == 0:
+        if start in self._shapes:
+            shape = self._shapes[start]
+        else:
             end = self.text.find("\n", start)
             shape = self._shapes[start] = line_shape(self.text[start : end if end >= 0 else len(self.text)], self.tables)
         return shape
