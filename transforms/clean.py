@@ -279,13 +279,20 @@ def regex_keys(regex: re.Pattern, whole_line: bool) -> Optional[frozenset]:
 
 
 class PatternIndex:
-    """Which clutter patterns a line can possibly match, from its lower-case tokens and substrings."""
+    """Which clutter patterns a line can possibly match, from its lower-case tokens and substrings.
+
+    Each regex of a pattern with derivable keys is one condition (a fullmatch pattern has one;
+    a pattern whose regexes must all be found has one per regex): a line is a candidate for a
+    pattern when it holds a key of every one of the pattern's conditions.
+    """
 
     def __init__(self, patterns: tuple[ClutterPattern, ...]):
-        self.by_token: dict[bytes, set[int]] = {}
+        self.by_token: dict[bytes, set[int]] = {}  # token -> conditions
         substrings: dict[int, set[str]] = {}
-        self.always: set[int] = set()
         starts: dict[tuple[str, int], set[str]] = {}
+        self.always: set[int] = set()
+        self.pattern_of: list[int] = []  # condition -> pattern
+        self.conditions: dict[int, frozenset[int]] = {}  # pattern -> its conditions
         for i, pattern in enumerate(patterns):
             options = [regex_keys(pattern.match, True)] if pattern.match is not None else [
                 regex_keys(regex, False) for regex in pattern.all]
@@ -293,36 +300,48 @@ class PatternIndex:
             if not options:
                 self.always.add(i)
                 continue
-            for key in max(options, key=_keys_score):
-                if key.start:
-                    starts.setdefault((key.text[0], i), set()).add(key.text)
-                elif key.token and key.text.isascii():
-                    self.by_token.setdefault(key.text.encode("ascii"), set()).add(i)
-                else:
-                    substrings.setdefault(i, set()).add(key.text)
-        # substring keys per pattern, without those that contain a shorter key of the same pattern
-        self.substrings = [(tuple(sorted(t for t in texts if not any(o != t and o in t for o in texts))), i)
-                           for i, texts in sorted(substrings.items())]
+            conditions = []
+            for keys in options:
+                condition = len(self.pattern_of)
+                self.pattern_of.append(i)
+                conditions.append(condition)
+                for key in keys:
+                    if key.start:
+                        starts.setdefault((key.text[0], condition), set()).add(key.text)
+                    elif key.token and key.text.isascii():
+                        self.by_token.setdefault(key.text.encode("ascii"), set()).add(condition)
+                    else:
+                        substrings.setdefault(condition, set()).add(key.text)
+            self.conditions[i] = frozenset(conditions)
+        # substring keys per condition, without those that contain a shorter key of the same condition
+        self.substrings = [(tuple(sorted(t for t in texts if not any(o != t and o in t for o in texts))), c)
+                           for c, texts in sorted(substrings.items())]
         self.token_keys = frozenset(self.by_token)
-        # first character -> (literals, pattern index): one startswith call per pattern opening with it
+        # first character -> (literals, condition): one startswith call per condition opening with it
         self.by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for (first, i), texts in sorted(starts.items(), key=lambda item: item[0][1]):
-            self.by_first.setdefault(first, []).append((tuple(sorted(texts)), i))
+        for (first, c), texts in sorted(starts.items(), key=lambda item: item[0][1]):
+            self.by_first.setdefault(first, []).append((tuple(sorted(texts)), c))
 
     def candidates(self, line: str) -> Optional[set[int]]:
         """Indices of the patterns ``line`` may match; None when the prefilter does not apply."""
         if not line.isascii() and any(c in line for c in _FOLD_SPECIAL):
             return None
         lower = line.lower()
-        found = set(self.always)
-        for texts, i in self.by_first.get(lower[:1], ()):
+        hit: set[int] = set()
+        for texts, c in self.by_first.get(lower[:1], ()):
             if lower.startswith(texts):
-                found.add(i)
+                hit.add(c)
         by_token = self.by_token
         for token in self.token_keys.intersection(lower.encode("ascii", "replace").translate(_ASCII_WORDS).split()):
-            found |= by_token[token]
-        for texts, i in self.substrings:
-            if i not in found and any(text in lower for text in texts):
+            hit |= by_token[token]
+        for texts, c in self.substrings:
+            if c not in hit and any(text in lower for text in texts):
+                hit.add(c)
+        found = set(self.always)
+        conditions, pattern_of = self.conditions, self.pattern_of
+        for c in hit:
+            i = pattern_of[c]
+            if i not in found and conditions[i] <= hit:
                 found.add(i)
         return found
 
@@ -883,9 +902,10 @@ def clean_article(article: Article) -> Article:
                 published_at = timestamp_from_line(line, published_date)
             break
     dateline_text = (article.dateline or {}).get("text")
-    dateline_dates = find_dates(dateline_text, rules=rules) if dateline_text else []
-    anchor = (_anchor_date(published_at) or published_date or (dateline_dates[0] if dateline_dates else None)
-              or _anchor_date(article.fetched_at))
+    anchor = _anchor_date(published_at) or published_date
+    if anchor is None and dateline_text:
+        anchor = next(iter(find_dates(dateline_text, rules=rules)), None)
+    anchor = anchor or _anchor_date(article.fetched_at)
     context = " ".join(filter(None, [dateline_text, result.body]))
     dates = sorted({d.isoformat() for d in find_dates(context, anchor, rules)})
     return article.replace(
