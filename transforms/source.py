@@ -308,8 +308,8 @@ def agency_in(text: Optional[str]) -> Optional[str]:
     """The first canonical agency named in a short text such as a dateline, credit or caption."""
     if not text:
         return None
-    hits = _find_names(text, registry().agency_names)
-    return hits[0][2] if hits else None
+    hits = _agencies_in(text)
+    return hits[0] if hits else None
 
 
 def outlet_named(name: Optional[str]) -> Optional[dict[str, Any]]:
@@ -347,8 +347,9 @@ def _registered_domain(url: str) -> Optional[str]:
 # ---------------------------------------------------------------- publisher
 
 
-def _lines(body: str) -> list[str]:
-    return [line.strip() for line in body[:MAX_BODY_CHARS].split("\n") if line.strip()]
+@lru_cache(maxsize=4)  # the publisher and agency steps read the same body
+def _lines(body: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in body[:MAX_BODY_CHARS].split("\n") if line.strip())
 
 
 def _outlet_candidate(name: Optional[str]) -> Optional[tuple[str, Optional[dict[str, Any]]]]:
@@ -414,18 +415,31 @@ def agency_signals(article: Article, publisher: Optional[dict[str, Any]]) -> Ite
         name = _signoff_agency(line)
         if name:
             yield name
-    captions = [*article.captions, *(line for line in lines if ":" in line[:600] and _CAPTION_CREDIT.search(line[:600]))]
+    # The patterns need a ':' (caption credit) or a '/' (credit tag): lines without one are skipped.
+    captions = [*article.captions,
+                *(line for line in lines if line.find(":", 0, 600) >= 0 and _CAPTION_CREDIT.search(line[:600]))]
     for caption in captions:
-        for match in _CAPTION_CREDIT.finditer(caption[:600]):
-            yield from _agencies_in(match.group("credit"))
-        for match in _CREDIT_TAG.finditer(caption[:600]):
-            yield from _agencies_in(match.group("name"))
+        caption = caption[:600]
+        if ":" in caption:
+            for match in _CAPTION_CREDIT.finditer(caption):
+                yield from _agencies_in(match.group("credit"))
+        if "/" in caption:
+            for match in _CREDIT_TAG.finditer(caption):
+                yield from _agencies_in(match.group("name"))
     if publisher and publisher.get("agency"):
         yield publisher["agency"]
 
 
-def _agencies_in(text: str) -> list[str]:
-    return [value for _, _, value in _find_names(text, registry().agency_names)]
+def _agencies_in(text: str) -> tuple[str, ...]:
+    """Canonical agencies named in ``text``, in order (datelines, credits and captions repeat: cached)."""
+    if len(text) > SHORT_TEXT_CHARS:
+        return tuple(value for _, _, value in _find_names(text, registry().agency_names))
+    return _agencies_in_short(text)
+
+
+@lru_cache(maxsize=4096)
+def _agencies_in_short(text: str) -> tuple[str, ...]:
+    return tuple(value for _, _, value in _find_names(text, registry().agency_names))
 
 
 def _signoff_agency(line: str) -> Optional[str]:
