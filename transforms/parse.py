@@ -244,31 +244,39 @@ def split_headline(text: str, headlines: frozenset[str]) -> tuple[Optional[str],
     return None, text
 
 
-_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_CLASS_TOKENS = "concat(' ', normalize-space(@class), ' ')"
 # Elements a reader does not see (hidden attribute or style, 'hide'/'hidden' class) and sign-up boxes
 # (id/class naming a newsletter, any letter case): success/error messages, e-mail dialogs, opt-in forms.
-_UNSEEN_XPATH = (
-    "//body//*[@hidden"
-    " or contains(translate(@style, ' ', ''), 'display:none')"
-    " or contains(translate(@style, ' ', ''), 'visibility:hidden')"
-    f" or contains({_CLASS_TOKENS}, ' hide ') or contains({_CLASS_TOKENS}, ' hidden ')"
-    f" or contains({_LOWER.format('@class')}, 'newsletter') or contains({_LOWER.format('@id')}, 'newsletter')]"
-)
+_HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hide|hidden)(?:\s|$)")
 
 
-@lru_cache(maxsize=None)
-def _unseen() -> Any:
-    from lxml import etree
+def _names_newsletter(value: Optional[str]) -> bool:
+    return bool(value) and "newsletter" in value.lower()
 
-    return etree.XPath(_UNSEEN_XPATH)
+
+def _unseen(attributes: Any) -> bool:
+    """Hidden or a sign-up box, judged by the attributes (substring tests first: most elements have none)."""
+    if "hidden" in attributes:
+        return True
+    style, cls = attributes.get("style"), attributes.get("class")
+    if style and ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style):
+        return True
+    if cls and "hid" in cls and _HIDDEN_CLASS.search(cls):
+        return True
+    return _names_newsletter(cls) or _names_newsletter(attributes.get("id"))
 
 
 def drop_unseen(tree: Any) -> int:
-    """Remove hidden elements and newsletter sign-up boxes from the page; returns how many."""
-    found = _unseen()(tree)
+    """Remove hidden elements and newsletter sign-up boxes from the page's <body>; returns how many."""
+    from lxml import etree
+
+    body = tree.find(".//body") if tree.tag != "body" else tree
+    if body is None:
+        return 0
+    found = [element for element in body.iter(etree.Element) if element.attrib and _unseen(element.attrib)]
+    found = [element for element in found if element is not body]
     for element in found:
-        element.drop_tree()  # its tail text stays
+        element.drop_tree()  # its tail text stays (dropping a descendant of a dropped element is harmless)
     return len(found)
 
 
