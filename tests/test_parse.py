@@ -12,7 +12,7 @@ from schemas.validate import errors
 from tests.conftest import raw_record, run_stage
 from benchmarks.html_extraction import trafilatura_only
 from transforms.parse import (ParseArticles, decode_record, drop_link_lines, drop_unseen, headline_texts, link_texts, normalize_text,
-                              paragraphs_from_breaks,
+                              paragraphs_from_breaks, unwrap_layout_tables,
                               split_headline,
                               normalize_timestamp, parse_record)
 from transforms.stage import StageError
@@ -267,3 +267,29 @@ def test_paragraphs_from_breaks_rewrites_only_divs_with_loose_text():
     assert [child.tag for child in a] == ["p", "p", "div", "p"] and a.text is None
     assert [child.text_content() for child in a] == [loose + "bold tail", "Second part.", "block", "after"]
     assert [child.tag for child in b] == ["br", "br"]  # too little loose text: left alone
+
+
+def test_data_tables_are_kept_and_layout_tables_read_as_prose():
+    html = (HTML_FIXTURES / "tables.html").read_text(encoding="utf-8")
+    a = parse_record(raw_record(html, "html", path="tables.html"))
+    lines = a.body.split("\n")
+    assert any("Women's eight" in line and "11:42" in line for line in lines)  # a results row stays one line
+    assert "Junior sculls" in a.body and "Junior sculls" not in trafilatura_only(html)
+    assert lines[0].startswith("The town's rowing club won")  # the layout table's prose is not a table cell
+    assert not any(line.startswith("|") and "rowing club" in line for line in lines)
+    assert "Riverside Echo" not in a.body
+
+
+def test_unwrap_layout_tables_keeps_nested_data_tables():
+    prose = "A long paragraph of article prose that sits in a layout cell. " * 6
+    tree = lxml.html.fromstring(
+        f"<html><body><table><tr><td>{prose}</td><td>"
+        "<table id='data'><tr><th>Team</th><th>Points</th></tr><tr><td>North</td><td>12</td></tr></table>"
+        "</td></tr></table>"
+        "<table id='one-row'><tr><td>Menu</td><td>Links</td></tr></table>"
+        "<table id='big'><tr><td>a</td><td>b</td><td>c</td><td>d</td></tr><tr><td>e</td><td>f</td><td>g</td>"
+        "<td>h</td></tr><tr><td>i</td><td>j</td><td>k</td><td>l</td></tr></table></body></html>")
+    assert unwrap_layout_tables(tree) == 2  # the outer layout table and the one-row table
+    assert [t.get("id") for t in tree.iter("table")] == ["data", "big"]
+    assert len(tree.get_element_by_id("data").findall(".//td")) == 2
+    assert tree.find(".//body/div/div/div/table") is not None  # the data table inside the unwrapped one
