@@ -836,8 +836,9 @@ def find_dates(text: str, anchor: Optional[date] = None, rules: Optional[Rules] 
         if value:
             found.append((m.start(), value))
             taken.append(m.span())
-    for matches, day_group, month_group in ((_DAY_MONTH.finditer(text), 1, 2),
-                                            (_matches_at(_MONTH_DAY, rules.month_names, text), 2, 1)):
+    # both forms only count with a capitalised month name: no name, nothing to find
+    named = ((_DAY_MONTH.finditer(text), 1, 2), (_matches_at(_MONTH_DAY, rules.month_names, text), 2, 1))
+    for matches, day_group, month_group in named if rules.month_names.search(text) else ():
         for m in matches:
             month = rules.months.get(m.group(month_group).lower())
             if month is None or any(a <= m.start() < b for a, b in taken):
