@@ -117,8 +117,9 @@ def _read_function_words(path: Path) -> frozenset[str]:
     return frozenset(w for key, words in lists.items() if not key.startswith("_") for w in words)
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
-    """Matching key: NFC, casefolded, inner whitespace collapsed."""
+    """Matching key: NFC, casefolded, inner whitespace collapsed (cached: words recur)."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
