@@ -69,7 +69,8 @@ def split_of(url: str) -> str:
 
 
 def trafilatura_only(html: str) -> str:
-    """trafilatura alone, with the options the parse stage passes it (no post-processing)."""
+    """trafilatura alone: its defaults (fallback extractors on), no comments, no tables (its better setting
+    on the tune split: 0.966 token F1 against 0.964 with tables), no post-processing."""
     import trafilatura
 
     return trafilatura.extract(html, include_comments=False, include_tables=False) or ""
