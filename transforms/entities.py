@@ -95,6 +95,7 @@ class Tables:
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # cache
+    run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
 
 
 def _data_lines(path: Path) -> Iterable[str]:
@@ -203,7 +204,7 @@ class Run:
     text: str = field(repr=False)
     tokens: list[Token]
     sentence_start: bool
-    gaz: list[str]  # gazetteer BIO tags of the tokens
+    gaz: Sequence[str]  # gazetteer BIO tags of the tokens
     known: Optional[AliasEntry] = None
     _context: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = field(default=None, repr=False)
 
@@ -315,29 +316,67 @@ def _title_at(words: Sequence[Token], i: int, tables: Tables) -> int:
     return 0
 
 
+class _Part(NamedTuple):
+    """Up to ``MAX_RUN_TOKENS`` tokens of a piece, offsets relative to the matched run."""
+
+    tokens: tuple[Token, ...]
+    gaz: tuple[str, ...]
+    known: Optional[AliasEntry]
+
+
+class _Piece(NamedTuple):
+    """A candidate piece of a matched run (see :func:`_split_run`), cut into parts."""
+
+    start: int  # of its first token, relative to the matched run
+    after_stop: bool
+    common_word: bool  # one common lower-case word no alias knows: dropped at a sentence start
+    parts: tuple[_Part, ...]
+
+
+def _run_pieces(run_text: str, tables: Tables) -> tuple[_Piece, ...]:
+    """The pieces of one matched run, computed from its text alone (so cached per run text)."""
+    words = [Token(m.group(), m.start(), m.end()) for m in _WORD_IN_RUN.finditer(run_text)]
+    pieces = []
+    for piece, after_stop in _split_run(words, tables):
+        first = piece[0]
+        parts = []
+        for k in range(0, len(piece), MAX_RUN_TOKENS):
+            part = piece[k : k + MAX_RUN_TOKENS]
+            gaz = tuple(gazetteer_tags([t.text for t in part], tables))
+            known = None
+            if gaz[0][0] == "B" and all(t[0] == "I" for t in gaz[1:]):
+                entry = lookup_alias(run_text[part[0].start : part[-1].end], tables)
+                known = entry if entry is not None and entry.trusted else None
+            parts.append(_Part(tuple(part), gaz, known))
+        common_word = len(piece) == 1 and parts[0].gaz[0] == "O" and fold(first.text) in tables.lowercase_words
+        pieces.append(_Piece(first.start, after_stop, common_word, tuple(parts)))
+    return tuple(pieces)
+
+
+RUN_CACHE_SIZE = 50_000  # matched run texts whose pieces are kept per worker (names recur)
+
+
 def candidate_runs(text: str, tables: Tables) -> list[Run]:
     """Candidate runs of capitalised words with their context (see :func:`run_pattern`)."""
     runs: list[Run] = []
+    cache = tables.run_pieces
     for match in tables.run_pattern.finditer(text):
+        run_text = match.group()
+        pieces = cache.get(run_text)
+        if pieces is None:
+            if len(cache) >= RUN_CACHE_SIZE:
+                cache.clear()
+            pieces = cache[run_text] = _run_pieces(run_text, tables)
         base = match.start()
-        words = [Token(m.group(), base + m.start(), base + m.end()) for m in _WORD_IN_RUN.finditer(match.group())]
-        for piece, after_stop in _split_run(words, tables):
-            first = piece[0]
-            tail = text[max(0, first.start - 8) : first.start].rstrip(" \t")
-            sentence_start = after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
-            for k in range(0, len(piece), MAX_RUN_TOKENS):
-                part = piece[k : k + MAX_RUN_TOKENS]
-                gaz = gazetteer_tags([t.text for t in part], tables)
-                if (
-                    sentence_start and len(piece) == 1 and gaz[0] == "O"
-                    and fold(first.text) in tables.lowercase_words
-                ):
-                    break  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
-                known = None
-                if gaz[0][0] == "B" and all(t[0] == "I" for t in gaz[1:]):
-                    entry = lookup_alias(text[part[0].start : part[-1].end], tables)
-                    known = entry if entry is not None and entry.trusted else None
-                runs.append(Run(text, part, sentence_start and k == 0, gaz, known))
+        for piece in pieces:
+            start = base + piece.start
+            tail = text[max(0, start - 8) : start].rstrip(" \t")
+            sentence_start = piece.after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
+            if sentence_start and piece.common_word:
+                continue  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
+            for k, part in enumerate(piece.parts):
+                tokens = [Token(t, base + a, base + b) for t, a, b in part.tokens]
+                runs.append(Run(text, tokens, sentence_start and k == 0, part.gaz, part.known))
     return runs
 
 
