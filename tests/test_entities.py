@@ -309,3 +309,59 @@ def test_stage_reports_entities_per_article() -> None:
     query = result.metrics().query(MetricsFilter().with_namespace("entities").with_name("per_article"))
     (dist,) = [m.committed for m in query["distributions"]]
     assert (dist.count, dist.sum, dist.min, dist.max) == (3, 6, 0, 4)
+
+
+# Speed work must not change decisions: the fast paths are checked against plain reference code.
+def _line_shape_reference(line: str, tables: ent.Tables):
+    """The word-by-word definition of ``line_shape`` (no caches, early exit as first written)."""
+    words = line[: ent.HEADLINE_SAMPLE_CHARS].split()
+    limit = len(words) // 8
+    lower = capitalised = n = 0
+    for token in words:
+        w = token.strip(ent._EDGE_PUNCT)
+        if not w[:1].isalpha():
+            continue
+        n += 1
+        if w[0].isupper():
+            capitalised += 1
+        elif w.casefold() not in tables.function_words:
+            lower += 1
+            if lower > limit:
+                return False if n >= 6 or len(words) >= 6 else None
+    if n >= 2 and capitalised and lower <= (capitalised + lower) // 8:
+        return True
+    return False if n >= 6 else None
+
+
+def _generated_lines(count: int, seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    vocab = ["Rapat", "Kota", "the", "of", "dan", "yang", "markets", "Bank", "(Reuters)", "—", "2024", "«Quote»",
+             "é", "Ünïcode", "x", "di", "'s", "“Harga", "naik”", "a.", "Mr.", "12,5%", "-", "iPhone", "eBay"]
+    return [" ".join(rng.choice(vocab) for _ in range(rng.randrange(0, 90))) for _ in range(count)]
+
+
+def test_line_shape_matches_its_word_by_word_definition(resources: ent.EntityResources) -> None:
+    tables = resources.tables
+    lines = [line for case in UNSEEN for line in case["text"].split("\n")]
+    lines += HEADLINED_ID.split("\n") + HEADLINED_EN.split("\n") + _generated_lines(3000, 5)
+    lines += [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    shapes = [ent.line_shape(line, tables) for line in lines]
+    assert shapes == [_line_shape_reference(line, tables) for line in lines]
+    assert {True, False, None} <= set(shapes)  # every outcome exercised
+
+
+def test_cached_run_pieces_match_a_fresh_computation(resources: ent.EntityResources) -> None:
+    tables = resources.tables
+    texts = [case["text"] for case in UNSEEN] + [HEADLINED_ID, HEADLINED_EN] + _generated_lines(300, 6)
+    texts += ["Kantor Berita TASS. Kantor berita TASS", "Dr. Dre met Presiden Joko Widodo. Widodo Dr. Dre"]
+    first = [[(r.tokens, r.sentence_start, tuple(r.gaz), r.known) for r in ent.candidate_runs(t, tables)] for t in texts]
+    again = [[(r.tokens, r.sentence_start, tuple(r.gaz), r.known) for r in ent.candidate_runs(t, tables)] for t in texts]
+    tables.run_pieces.clear()  # each text computed afresh, nothing from the texts before it
+    fresh = []
+    for t in texts:
+        tables.run_pieces.clear()
+        fresh.append([(r.tokens, r.sentence_start, tuple(r.gaz), r.known) for r in ent.candidate_runs(t, tables)])
+    assert first == again == fresh
+    assert any(len(runs) > 3 for runs in first)

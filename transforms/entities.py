@@ -96,6 +96,7 @@ class Tables:
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # cache
     run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
+    word_classes: dict[str, int] = field(default_factory=dict, repr=False)  # cache: token -> line_shape class
 
 
 def _data_lines(path: Path) -> Iterable[str]:
@@ -771,23 +772,39 @@ def find_entities(
 HEADLINE_SAMPLE_CHARS = 400  # a line's first characters decide whether it is title case
 
 
+_NOT_A_WORD, _CAPITALISED, _FUNCTION_WORD, _LOWER_CASE = range(4)
+
+
+def _word_class(token: str, tables: Tables) -> int:
+    """How a whitespace token counts for :func:`line_shape` (cached per worker, bounded)."""
+    cls = tables.word_classes.get(token)
+    if cls is None:
+        w = token.strip(_EDGE_PUNCT)
+        if not w[:1].isalpha():
+            cls = _NOT_A_WORD
+        elif w[0].isupper():
+            cls = _CAPITALISED
+        else:
+            cls = _FUNCTION_WORD if w.casefold() in tables.function_words else _LOWER_CASE
+        if len(tables.word_classes) >= 200_000:
+            tables.word_classes.clear()
+        tables.word_classes[token] = cls
+    return cls
+
+
 def line_shape(line: str, tables: Tables) -> Optional[bool]:
     """True for a title-case line (two words or more, every content word capitalised, at most
     one in eight not; the first words decide), False for prose (six words or more), else None."""
     words = line[:HEADLINE_SAMPLE_CHARS].split()
-    limit = len(words) // 8  # lower-case content words allowed (a bound: content <= words)
-    lower = capitalised = n = 0
-    for token in words:
-        w = token.strip(_EDGE_PUNCT)
-        if not w[:1].isalpha():
-            continue
-        n += 1
-        if w[0].isupper():
-            capitalised += 1
-        elif w.casefold() not in tables.function_words:
-            lower += 1
-            if lower > limit:
-                return False if n >= 6 or len(words) >= 6 else None
+    get = tables.word_classes.get
+    classes = [get(token) for token in words]
+    if None in classes:
+        classes = [_word_class(token, tables) for token in words]
+    lower = classes.count(_LOWER_CASE)  # lower-case content words
+    if lower > len(words) // 8:  # more than one in eight words (a bound: content <= words)
+        return False if len(words) >= 6 else None
+    capitalised = classes.count(_CAPITALISED)
+    n = len(words) - classes.count(_NOT_A_WORD)
     if n >= 2 and capitalised and lower <= (capitalised + lower) // 8:
         return True
     return False if n >= 6 else None
