@@ -94,7 +94,7 @@ class Tables:
     clusters: dict[str, tuple[str, str]]  # casefolded word -> (cluster of 64, cluster of 256)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
-    word_features: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # cache
+    word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
     run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
     word_classes: dict[str, int] = field(default_factory=dict, repr=False)  # cache: token -> line_shape class
 
@@ -224,7 +224,7 @@ class Run:
             start, end, text = self.tokens[0].start, self.tokens[-1].end, self.text
             before = text[max(0, start - 50) : start].rsplit("\n", 1)[-1]
             after = text[end : end + 40].split("\n", 1)[0]
-            self._context = (_context_words(before.split()[-3:]), _context_words(after.split()[:2]))
+            self._context = (tuple(map(_context_word, before.split()[-3:])), tuple(map(_context_word, after.split()[:2])))
         return self._context
 
 
@@ -381,9 +381,10 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
     return runs
 
 
-def _context_words(words: Sequence[str]) -> tuple[str, ...]:
-    """Context words for features: casefolded, edge punctuation stripped (kept when alone)."""
-    return tuple((w.strip(_EDGE_PUNCT) or w[:1]).casefold() for w in words)
+@lru_cache(maxsize=1 << 16)
+def _context_word(word: str) -> str:
+    """A context word for features: casefolded, edge punctuation stripped (kept when alone)."""
+    return (word.strip(_EDGE_PUNCT) or word[:1]).casefold()
 
 
 def gazetteer_tags(words: Sequence[str], tables: Tables) -> list[str]:
@@ -415,24 +416,29 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
+_POSITIONS = {1: ("pos=S",)} | {n: ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",) for n in range(2, MAX_RUN_TOKENS + 1)}
+
+
 def run_features(run: Run, tables: Tables) -> list[list[str]]:
     """CRF features for each token of a run (strings; crfsuite weights them 1.0)."""
+    cache = tables.word_features
     words = [t.text for t in run.tokens]
-    lower = [w.casefold() for w in words]
+    infos = [cache.get(w) or _word_info(w, tables) for w in words]
+    lower = [info[0] for info in infos]
     n = len(words)
-    left = run.left
-    context = ["^", "^", *left, *lower, *run.right, "$", "$"]
+    left, right = run._words()
+    context = ["^", "^", *left, *lower, *right, "$", "$"]
     offset = len(left) + 2
     gaz = ["^", *run.gaz, "$"]
-    common = sum(1 for lw in lower if lw in tables.lowercase_words)
+    common = sum(info[1] for info in infos)
     shared = ("runlc=" + ("0" if not common else "all" if common == n else "some"), "n=" + str(min(n, 4)))
-    positions = ("pos=S",) if n == 1 else ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
+    positions = _POSITIONS.get(n) or ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
     feats: list[list[str]] = []
-    for i, w in enumerate(words):
+    for i in range(n):
         c = i + offset
         lw, prev, nxt = context[c], context[c - 1], context[c + 1]
         f = [
-            *_word_features(w, tables),
+            *infos[i][2],
             *shared,
             positions[i],
             "g=" + gaz[i + 1],
@@ -448,7 +454,7 @@ def run_features(run: Run, tables: Tables) -> list[list[str]]:
         if i == 0:
             if run.sentence_start:
                 f.append("sent")
-                if lw in tables.lowercase_words:
+                if infos[0][1]:
                     f.append("lc_sent")
             if _title_before(context, c, tables):  # titles inside runs were cut out
                 f.append("title")
@@ -456,23 +462,23 @@ def run_features(run: Run, tables: Tables) -> list[list[str]]:
     return feats
 
 
-def _word_features(word: str, tables: Tables) -> tuple[str, ...]:
-    """Features of the word itself (cached per worker, bounded)."""
+def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
+    """(casefolded word, a common lower-case word?, features of the word itself); cached per
+    worker, bounded."""
+    lw = word.casefold()
+    common = lw in tables.lowercase_words
+    feats = ("w=" + lw, "s3=" + lw[-3:], "s4=" + lw[-4:], "p3=" + lw[:3], "sh=" + _shape(word))
+    if common:
+        feats += ("lc",)
+    if lw in tables.not_entities:
+        feats += ("ne",)
+    coarse, fine = tables.clusters.get(lw, _NO_CLUSTER)
+    feats += ("c=" + coarse, "cc=" + fine)
     cache = tables.word_features
-    feats = cache.get(word)
-    if feats is None:
-        lw = word.casefold()
-        feats = ("w=" + lw, "s3=" + lw[-3:], "s4=" + lw[-4:], "p3=" + lw[:3], "sh=" + _shape(word))
-        if lw in tables.lowercase_words:
-            feats += ("lc",)
-        if lw in tables.not_entities:
-            feats += ("ne",)
-        coarse, fine = tables.clusters.get(lw, _NO_CLUSTER)
-        feats += ("c=" + coarse, "cc=" + fine)
-        if len(cache) >= 200_000:
-            cache.clear()
-        cache[word] = feats
-    return feats
+    if len(cache) >= 200_000:
+        cache.clear()
+    info = cache[word] = (lw, common, feats)
+    return info
 
 
 def _title_before(context: Sequence[str], c: int, tables: Tables) -> bool:
