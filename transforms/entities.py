@@ -656,13 +656,15 @@ def _looks_like_name(text: str, tables: Tables) -> bool:
 
 
 def _strip_possessive(text: str) -> str:
-    return _POSSESSIVE.sub("", text) if len(text) > 3 else text
+    if len(text) > 3 and text[-1] in "'’s\n":  # only then can the pattern match
+        return _POSSESSIVE.sub("", text)
+    return text
 
 
 def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entity]:
     """Entities with canonical names: alias table first, then same-article full names."""
     full_names: dict[str, list[tuple[int, tuple[str, ...], str, Optional[str]]]] = {}  # by first and last word
-    resolved: list[tuple[Span, str, Optional[str], str, str, Optional[AliasEntry]]] = []
+    resolved: list[tuple[Span, str, Optional[str], str, tuple[str, ...], Optional[AliasEntry]]] = []
     for span in spans:
         mention = _strip_possessive(text[span.start : span.end])
         entry = lookup_alias(mention, tables)
@@ -675,11 +677,10 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
             full_names.setdefault(words[-1], []).append(name)
             if words[0] != words[-1]:
                 full_names.setdefault(words[0], []).append(name)
-        resolved.append((span, canonical, wikidata, label, mention, entry))
+        resolved.append((span, canonical, wikidata, label, words, entry))
     entities: list[Entity] = []
-    for span, canonical, wikidata, label, mention, entry in resolved:
+    for span, canonical, wikidata, label, words, entry in resolved:
         if full_names and (entry is None or not entry.trusted):
-            words = tuple(fold(mention).split())
             full = _full_name(words, span.start, full_names.get(words[-1], ())) if words else None
             if full is not None and (label == "PER" or len(words) == 1):
                 canonical, wikidata, label = full[2], full[3], "PER"
@@ -690,12 +691,19 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
 def _consistent_labels(entities: list[Entity], tables: Tables) -> list[Entity]:
     """One type per name within an article: mentions of a name the alias table does not type
     take the type most of its mentions have (the earliest wins a tie)."""
-    votes: dict[str, Counter[str]] = {}
+    labels: dict[str, str] = {}
+    mixed = False
     for e in entities:
-        votes.setdefault(e.canonical, Counter())[e.label] += 1
-    winner = {name: vote.most_common(1)[0][0] for name, vote in votes.items() if len(vote) > 1}
-    if not winner:
+        if labels.setdefault(e.canonical, e.label) != e.label:
+            mixed = True
+            break
+    if not mixed:
         return entities
+    votes: dict[str, dict[str, int]] = {}
+    for e in entities:
+        vote = votes.setdefault(e.canonical, {})
+        vote[e.label] = vote.get(e.label, 0) + 1
+    winner = {name: max(vote.items(), key=_count)[0] for name, vote in votes.items() if len(vote) > 1}
     out = []
     for e in entities:
         label = winner.get(e.canonical, e.label)
@@ -705,6 +713,10 @@ def _consistent_labels(entities: list[Entity], tables: Tables) -> list[Entity]:
                 e = dataclasses.replace(e, label=label)
         out.append(e)
     return out
+
+
+def _count(item: tuple[str, int]) -> int:
+    return item[1]
 
 
 def _full_name(words: tuple[str, ...], start: int, full_names: Sequence[tuple]) -> Optional[tuple]:
