@@ -365,3 +365,19 @@ def test_cached_run_pieces_match_a_fresh_computation(resources: ent.EntityResour
         fresh.append([(r.tokens, r.sentence_start, tuple(r.gaz), r.known) for r in ent.candidate_runs(t, tables)])
     assert first == again == fresh
     assert any(len(runs) > 3 for runs in first)
+
+
+def test_run_pattern_matches_its_plain_form(resources: ent.EntityResources) -> None:
+    import random
+    import re
+
+    tables = resources.tables
+    conn = "|".join(sorted((re.escape(c) for c in tables.connectors), key=len, reverse=True))
+    plain = re.compile(rf"(?<![\w'’\-.]){ent._CAP_WORD}(?:[ \t]+(?:(?:{conn})[ \t]+)?{ent._CAP_WORD})*")
+    rng = random.Random(9)
+    pieces = ["Abu", "al-Quds", "of", "bin", "van der", "ÉLYSÉE", "Жуков", "x", "'", "’", "-", ".", " ", "\t", "\n",
+              "O'Neil", "U.S.", "Dr.", "s", "'s ", "2024", "A", "é", "Ω", "de", "(", "_", "Iran's"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 40))) for _ in range(5000)]
+    texts += [case["text"] for case in UNSEEN] + [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    for text in texts:
+        assert [m.span() for m in tables.run_pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text

@@ -242,7 +242,8 @@ def _char_class(predicate: Any, limit: int = 0x2000) -> str:
 
 _UPPER = _char_class(str.isupper)
 # A capitalised word (inner hyphens/apostrophes/dots; not a possessive 's), optional final dot.
-_CAP_WORD = rf"{_UPPER}\w*(?:[-'’.](?!s\b)\w+)*\.?"
+_CAP_TAIL = r"\w*(?:[-'’.](?!s\b)\w+)*\.?"
+_CAP_WORD = _UPPER + _CAP_TAIL
 _WORD_IN_RUN = re.compile(r"\S+")
 
 
@@ -253,7 +254,9 @@ def run_pattern(connectors: Iterable[str]) -> re.Pattern[str]:
     lower-case while a word starts upper-case, so matching is linear (no catastrophic
     backtracking)."""
     conn = "|".join(sorted((re.escape(c) for c in connectors), key=len, reverse=True))
-    return re.compile(rf"(?<![\w'’\-.]){_CAP_WORD}(?:[ \t]+(?:(?:{conn})[ \t]+)?{_CAP_WORD})*")
+    # The first capital comes before the look-behind (is the character before it not a word
+    # character, apostrophe, hyphen or dot?) so the regex engine scans for capitals in C.
+    return re.compile(rf"{_UPPER}(?<![\w'’\-.].){_CAP_TAIL}(?:[ \t]+(?:(?:{conn})[ \t]+)?{_CAP_WORD})*")
 
 
 def _abbreviation(word: str) -> bool:
