@@ -820,7 +820,7 @@ def line_shape(line: str, tables: Tables) -> Optional[bool]:
     get = tables.word_classes.get
     classes = [get(token) for token in words]
     if None in classes:
-        classes = [_word_class(token, tables) for token in words]
+        classes = [_word_class(token, tables) if cls is None else cls for token, cls in zip(words, classes)]
     lower = classes.count(_LOWER_CASE)  # lower-case content words
     if lower > len(words) // 8:  # more than one in eight words (a bound: content <= words)
         return False if len(words) >= 6 else None
