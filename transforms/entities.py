@@ -97,6 +97,7 @@ class Tables:
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
     run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
     word_classes: dict[str, int] = field(default_factory=dict, repr=False)  # cache: token -> line_shape class
+    mentions: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: see _mention_info
 
 
 def _data_lines(path: Path) -> Iterable[str]:
@@ -668,13 +669,14 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
     """Entities with canonical names: alias table first, then same-article full names."""
     full_names: dict[str, list[tuple[int, tuple[str, ...], str, Optional[str]]]] = {}  # by first and last word
     resolved: list[tuple[Span, str, Optional[str], str, tuple[str, ...], Optional[AliasEntry]]] = []
+    cache = tables.mentions
     for span in spans:
         mention = _strip_possessive(text[span.start : span.end])
-        entry = lookup_alias(mention, tables)
-        canonical, wikidata, label = " ".join(mention.split()), None, span.label
+        info = cache.get(mention) or _mention_info(mention, tables)
+        entry, canonical, words = info
+        wikidata, label = None, span.label
         if entry is not None and (entry.trusted or entry.label == label):
             canonical, wikidata, label = entry.canonical, entry.wikidata, entry.label
-        words = tuple(fold(mention).split())
         if label == "PER" and len(words) >= 2:
             name = (span.start, words, canonical, wikidata)
             full_names.setdefault(words[-1], []).append(name)
@@ -689,6 +691,15 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
                 canonical, wikidata, label = full[2], full[3], "PER"
         entities.append(Entity(text[span.start : span.end], label, span.start, span.end, canonical, wikidata))
     return _consistent_labels(entities, tables)
+
+
+def _mention_info(mention: str, tables: Tables) -> tuple[Optional[AliasEntry], str, tuple[str, ...]]:
+    """(alias entry, the mention with single spaces, its folded words); cached per worker, bounded."""
+    cache = tables.mentions
+    if len(cache) >= 100_000:
+        cache.clear()
+    info = cache[mention] = (lookup_alias(mention, tables), " ".join(mention.split()), tuple(fold(mention).split()))
+    return info
 
 
 def _consistent_labels(entities: list[Entity], tables: Tables) -> list[Entity]:
