@@ -365,7 +365,7 @@ def render_markdown(result: dict[str, Any]) -> str:
             "",
             f"| local replay (DirectRunner, {mode}) | " + " | ".join(f"N = {r['articles']:,}" for r in runs) + " |",
             "|---|" + "---:|" * len(runs),
-            "| CPU-s, whole process | " + " | ".join(f"{r['cpu_s']:.1f}" for r in runs) + " |",
+            "| CPU-s, whole process tree | " + " | ".join(f"{r['cpu_s']:.1f}" for r in runs) + " |",
             "| articles / CPU-s | " + " | ".join(f"{r['articles_per_cpu_s']:,.0f}" for r in runs) + " |",
             "| ratio pipeline / plain loop | " + " | ".join(f"{r['articles_per_cpu_s'] / floor:.2f}" for r in runs) + " |",
             "| peak RSS | " + " | ".join(f"{r['peak_rss_mb']:,.0f} MB" for r in runs) + " |",
