@@ -365,6 +365,15 @@ def test_cached_run_pieces_match_a_fresh_computation(resources: ent.EntityResour
         fresh.append([(r.tokens, r.sentence_start, tuple(r.gaz), r.known) for r in ent.candidate_runs(t, tables)])
     assert first == again == fresh
     assert any(len(runs) > 3 for runs in first)
+    hits = 0
+    for t in texts:  # the cached gazetteer matches, shifted to the run's place, equal a scan of the text
+        for r in ent.candidate_runs(t, tables):
+            plain = ent.Run(t, r.tokens, r.sentence_start, r.gaz, r.known)
+            for trusted in (True, False):
+                got = ent.gazetteer_spans(t, r, tables, trusted_only=trusted)
+                assert got == ent.gazetteer_spans(t, plain, tables, trusted_only=trusted)
+                hits += len(got)
+    assert hits
 
 
 def test_run_pattern_matches_its_plain_form(resources: ent.EntityResources) -> None:

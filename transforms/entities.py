@@ -208,6 +208,8 @@ class Run:
     sentence_start: bool
     gaz: Sequence[str]  # gazetteer BIO tags of the tokens
     known: Optional[AliasEntry] = None
+    hits: Optional[tuple[tuple[int, int, AliasEntry], ...]] = field(default=None, repr=False)  # at offset ``base``
+    base: int = field(default=0, repr=False)
     _context: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = field(default=None, repr=False)
 
     @property
@@ -327,6 +329,7 @@ class _Part(NamedTuple):
     tokens: tuple[Token, ...]
     gaz: tuple[str, ...]
     known: Optional[AliasEntry]
+    hits: tuple[tuple[int, int, AliasEntry], ...]  # gazetteer matches: (start, end, entry)
 
 
 class _Piece(NamedTuple):
@@ -352,7 +355,7 @@ def _run_pieces(run_text: str, tables: Tables) -> tuple[_Piece, ...]:
             if gaz[0][0] == "B" and all(t[0] == "I" for t in gaz[1:]):
                 entry = lookup_alias(run_text[part[0].start : part[-1].end], tables)
                 known = entry if entry is not None and entry.trusted else None
-            parts.append(_Part(tuple(part), gaz, known))
+            parts.append(_Part(tuple(part), gaz, known, tuple(_gazetteer_hits(run_text, part, gaz, tables))))
         common_word = len(piece) == 1 and parts[0].gaz[0] == "O" and fold(first.text) in tables.lowercase_words
         pieces.append(_Piece(first.start, after_stop, common_word, tuple(parts)))
     return tuple(pieces)
@@ -381,7 +384,7 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
                 continue  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
             for k, part in enumerate(piece.parts):
                 tokens = [Token(t, base + a, base + b) for t, a, b in part.tokens]
-                runs.append(Run(text, tokens, sentence_start and k == 0, part.gaz, part.known))
+                runs.append(Run(text, tokens, sentence_start and k == 0, part.gaz, part.known, part.hits, base))
     return runs
 
 
@@ -533,18 +536,26 @@ def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
 def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
     """Longest trusted-alias matches inside one run (curated aliases and countries; with
     ``trusted_only=False`` also the generated gazetteer's places)."""
-    spans: list[Span] = []
-    gaz, toks = run.gaz, run.tokens
+    hits = run.hits if run.hits is not None else _gazetteer_hits(text, run.tokens, run.gaz, tables)
+    base = run.base if run.hits is not None else 0
+    return [Span(base + start, base + end, entry.label) for start, end, entry in hits if entry.trusted or not trusted_only]
+
+
+def _gazetteer_hits(
+    text: str, tokens: Sequence[Token], gaz: Sequence[str], tables: Tables
+) -> list[tuple[int, int, AliasEntry]]:
+    """(start, end, alias entry) of the gazetteer matches that ``gaz`` tags over ``tokens``."""
+    hits = []
     for i, tag in enumerate(gaz):
         if tag[0] == "B":
             j = i + 1
             while j < len(gaz) and gaz[j][0] == "I":
                 j += 1
-            start, end = toks[i].start, toks[j - 1].end
+            start, end = tokens[i].start, tokens[j - 1].end
             entry = lookup_alias(text[start:end], tables)
-            if entry is not None and (entry.trusted or not trusted_only):
-                spans.append(Span(start, end, entry.label))
-    return spans
+            if entry is not None:
+                hits.append((start, end, entry))
+    return hits
 
 
 def combine(
