@@ -390,3 +390,16 @@ def test_run_pattern_matches_its_plain_form(resources: ent.EntityResources) -> N
     texts += [case["text"] for case in UNSEEN] + [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
     for text in texts:
         assert [m.span() for m in tables.run_pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def test_caches_keep_only_short_keys(resources: ent.EntityResources) -> None:
+    tables = resources.tables
+    long_word = "Ab" + "c" * 5000
+    text = f"Kata {long_word} dan {long_word}x. " + " ".join(f"Nama{i} Orang{i}" for i in range(50)) + "\n" + "Ab " * 3000
+    first = ent.find_entities(text, resources)
+    assert first == ent.find_entities(text, resources)  # cached and uncached paths agree
+    assert tables.run_pieces and all(len(k) <= ent.CACHED_KEY_CHARS for k in tables.run_pieces)
+    assert all(len(k) <= ent.CACHED_KEY_CHARS for k in tables.mentions)
+    assert all(len(k) <= 40 for k in tables.word_classes) and all(len(k) <= 40 for k in tables.word_features)
+    assert len(tables.run_pieces) <= ent.RUN_CACHE_SIZE and len(tables.mentions) <= ent.RUN_CACHE_SIZE
+    assert len(tables.word_features) <= ent.WORD_CACHE_SIZE and len(tables.word_classes) <= ent.WORD_CACHE_SIZE

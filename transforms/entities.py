@@ -44,6 +44,9 @@ MAX_BODY_CHARS = 400_000  # longer bodies are tagged up to this many characters
 MAX_RUN_TOKENS = 12  # candidate runs are cut into pieces of at most this many tokens
 MAX_ALIAS_TOKENS = 6  # longest gazetteer alias matched, in tokens
 MAX_ENTITIES = 2_000  # per article
+RUN_CACHE_SIZE = 10_000  # run texts (and mentions) whose analysis is kept per worker: names recur
+WORD_CACHE_SIZE = 30_000  # words whose features/classes are kept per worker (all caches: < 50 MB)
+CACHED_KEY_CHARS = 200  # longer texts are never cache keys (bounded memory on hostile input)
 # Languages the model was trained for (Malay is close to Indonesian; "und" = not determined).
 # Other languages get only the trusted gazetteer hits: German, for one, capitalises every noun.
 MODEL_LANGUAGES = frozenset({"id", "en", "ms", "und"})
@@ -120,10 +123,16 @@ def _read_function_words(path: Path) -> frozenset[str]:
     return frozenset(w for key, words in lists.items() if not key.startswith("_") for w in words)
 
 
-@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
-    """Matching key: NFC, casefolded, inner whitespace collapsed (cached: words recur)."""
+    """Matching key: NFC, casefolded, inner whitespace collapsed (cached for short texts: words recur)."""
+    return _fold_cached(text) if len(text) <= CACHED_KEY_CHARS else _fold(text)
+
+
+def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+_fold_cached = lru_cache(maxsize=1 << 15)(_fold)
 
 
 @lru_cache(maxsize=1)
@@ -361,7 +370,6 @@ def _run_pieces(run_text: str, tables: Tables) -> tuple[_Piece, ...]:
     return tuple(pieces)
 
 
-RUN_CACHE_SIZE = 50_000  # matched run texts whose pieces are kept per worker (names recur)
 
 
 def candidate_runs(text: str, tables: Tables) -> list[Run]:
@@ -372,9 +380,11 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
         run_text = match.group()
         pieces = cache.get(run_text)
         if pieces is None:
-            if len(cache) >= RUN_CACHE_SIZE:
-                cache.clear()
-            pieces = cache[run_text] = _run_pieces(run_text, tables)
+            pieces = _run_pieces(run_text, tables)
+            if len(run_text) <= CACHED_KEY_CHARS:
+                if len(cache) >= RUN_CACHE_SIZE:
+                    cache.clear()
+                cache[run_text] = pieces
         base = match.start()
         for piece in pieces:
             start = base + piece.start
@@ -388,7 +398,7 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
     return runs
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def _context_word(word: str) -> str:
     """A context word for features: casefolded, edge punctuation stripped (kept when alone)."""
     return (word.strip(_EDGE_PUNCT) or word[:1]).casefold()
@@ -413,7 +423,7 @@ def gazetteer_tags(words: Sequence[str], tables: Tables) -> list[str]:
     return tags
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def _shape(word: str) -> str:
     out = []
     for ch in word[:6]:
@@ -474,17 +484,19 @@ def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
     worker, bounded."""
     lw = word.casefold()
     common = lw in tables.lowercase_words
-    feats = ("w=" + lw, "s3=" + lw[-3:], "s4=" + lw[-4:], "p3=" + lw[:3], "sh=" + _shape(word))
+    feats = ("w=" + lw, "s3=" + lw[-3:], "s4=" + lw[-4:], "p3=" + lw[:3], "sh=" + _shape(word[:6]))
     if common:
         feats += ("lc",)
     if lw in tables.not_entities:
         feats += ("ne",)
     coarse, fine = tables.clusters.get(lw, _NO_CLUSTER)
     feats += ("c=" + coarse, "cc=" + fine)
-    cache = tables.word_features
-    if len(cache) >= 200_000:
-        cache.clear()
-    info = cache[word] = (lw, common, feats)
+    info = (lw, common, feats)
+    if len(word) <= 40:
+        cache = tables.word_features
+        if len(cache) >= WORD_CACHE_SIZE:
+            cache.clear()
+        cache[word] = info
     return info
 
 
@@ -706,10 +718,11 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
 
 def _mention_info(mention: str, tables: Tables) -> tuple[Optional[AliasEntry], str, tuple[str, ...]]:
     """(alias entry, the mention with single spaces, its folded words); cached per worker, bounded."""
-    cache = tables.mentions
-    if len(cache) >= 100_000:
-        cache.clear()
-    info = cache[mention] = (lookup_alias(mention, tables), " ".join(mention.split()), tuple(fold(mention).split()))
+    info = (lookup_alias(mention, tables), " ".join(mention.split()), tuple(fold(mention).split()))
+    if len(mention) <= CACHED_KEY_CHARS:
+        if len(tables.mentions) >= RUN_CACHE_SIZE:
+            tables.mentions.clear()
+        tables.mentions[mention] = info
     return info
 
 
@@ -829,9 +842,10 @@ def _word_class(token: str, tables: Tables) -> int:
             cls = _CAPITALISED
         else:
             cls = _FUNCTION_WORD if w.casefold() in tables.function_words else _LOWER_CASE
-        if len(tables.word_classes) >= 200_000:
-            tables.word_classes.clear()
-        tables.word_classes[token] = cls
+        if len(token) <= 40:
+            if len(tables.word_classes) >= WORD_CACHE_SIZE:
+                tables.word_classes.clear()
+            tables.word_classes[token] = cls
     return cls
 
 
