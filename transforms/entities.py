@@ -236,7 +236,10 @@ class Run:
             start, end, text = self.tokens[0].start, self.tokens[-1].end, self.text
             before = text[max(0, start - 50) : start].rsplit("\n", 1)[-1]
             after = text[end : end + 40].split("\n", 1)[0]
-            self._context = (tuple(map(_context_word, before.split()[-3:])), tuple(map(_context_word, after.split()[:2])))
+            self._context = (
+                tuple(map(_context_word, before.rsplit(None, 3)[-3:])),  # == before.split()[-3:]
+                tuple(map(_context_word, after.split(None, 2)[:2])),
+            )
         return self._context
 
 
@@ -854,7 +857,7 @@ def line_shape(line: str, tables: Tables) -> Optional[bool]:
     one in eight not; the first words decide), False for prose (six words or more), else None."""
     words = line[:HEADLINE_SAMPLE_CHARS].split()
     get = tables.word_classes.get
-    classes = [get(token) for token in words]
+    classes = list(map(get, words))
     if None in classes:
         classes = [_word_class(token, tables) if cls is None else cls for token, cls in zip(words, classes)]
     lower = classes.count(_LOWER_CASE)  # lower-case content words
