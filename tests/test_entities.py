@@ -399,7 +399,7 @@ def test_caches_keep_only_short_keys(resources: ent.EntityResources) -> None:
     first = ent.find_entities(text, resources)
     assert first == ent.find_entities(text, resources)  # cached and uncached paths agree
     assert tables.run_pieces and all(len(k) <= ent.CACHED_KEY_CHARS for k in tables.run_pieces)
-    assert all(len(k) <= ent.CACHED_KEY_CHARS for k in tables.mentions)
+    assert all(len(k) <= ent.CACHED_KEY_CHARS for k in [*tables.mentions, *tables.span_facts])
     assert all(len(k) <= 40 for k in tables.word_classes) and all(len(k) <= 40 for k in tables.word_features)
     assert len(tables.run_pieces) <= ent.RUN_CACHE_SIZE and len(tables.mentions) <= ent.RUN_CACHE_SIZE
     assert len(tables.word_features) <= ent.WORD_CACHE_SIZE and len(tables.word_classes) <= ent.WORD_CACHE_SIZE

@@ -101,6 +101,7 @@ class Tables:
     run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
     word_classes: dict[str, int] = field(default_factory=dict, repr=False)  # cache: token -> line_shape class
     mentions: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: see _mention_info
+    span_facts: dict[str, Any] = field(default_factory=dict, repr=False)  # cache: see _span_facts
 
 
 def _data_lines(path: Path) -> Iterable[str]:
@@ -595,14 +596,13 @@ def combine(
         if span is None:
             continue
         mention = text[span.start : span.end]
-        entry = lookup_alias(mention, tables)
+        entry, junk, shouting, _ = _span_facts(mention, tables)
         inner = [g for g in gazetteer if span.start <= g.start and g.end <= span.end]
-        words = mention.split()
         if entry is not None and entry.trusted:
             span.label = entry.label
-        elif all(_not_entity_word(w, tables) for w in words) or len(mention) == 1:
+        elif junk:
             continue
-        elif mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words):
+        elif shouting:
             continue  # an all-capitals kicker or headline ("LOOK WHAT YOU MADE ME DO")
         elif len(inner) >= 2 and inner[0].start == span.start and inner[-1].end == span.end and _adjacent(text, inner):
             out.extend(inner)
@@ -647,19 +647,53 @@ def _strip_participle(text: str, span: Span, tables: Tables) -> Optional[Span]:
     return span
 
 
-def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
-    """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a
-    title ("Luar Negeri" of "Menteri Luar Negeri") off a span."""
-    words = text[span.start : span.end].split(" ")
+class _SpanFacts(NamedTuple):
+    """What the rules of :func:`combine` ask of a span's text (cached per text, bounded)."""
+
+    entry: Optional[AliasEntry]  # its alias entry
+    junk: bool  # only weekday/month/nationality words, or one character
+    shouting: bool  # several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO")
+    title_cut: Optional[tuple[int, bool]]  # a leading title: (characters to cut, the rest is a person)
+
+
+def _span_facts(mention: str, tables: Tables) -> _SpanFacts:
+    facts = tables.span_facts.get(mention)
+    if facts is None:
+        words = mention.split()
+        facts = _SpanFacts(
+            lookup_alias(mention, tables),
+            all(_not_entity_word(w, tables) for w in words) or len(mention) == 1,
+            mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
+            _title_cut(mention, tables),
+        )
+        if len(mention) <= CACHED_KEY_CHARS:
+            if len(tables.span_facts) >= RUN_CACHE_SIZE:
+                tables.span_facts.clear()
+            tables.span_facts[mention] = facts
+    return facts
+
+
+def _title_cut(mention: str, tables: Tables) -> Optional[tuple[int, bool]]:
+    """Leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a title
+    ("Luar Negeri" of "Menteri Luar Negeri"): (their length with the space, the rest looks
+    like a person's name no alias knows), else None."""
+    words = mention.split(" ")
     for k in range(min(tables.title_max_words, len(words) - 1), 0, -1):
         head = fold(" ".join(words[:k]))
         if head in tables.titles or head in tables.title_fragments:
-            start = span.start + len(" ".join(words[:k])) + 1
-            rest = Span(start, span.end, span.label, True)
-            if lookup_alias(text[start : span.end], tables) is None and _looks_like_name(text[start : span.end], tables):
-                rest.label = "PER"
-            return rest
-    return span
+            cut = len(" ".join(words[:k])) + 1
+            rest = mention[cut:]
+            return cut, lookup_alias(rest, tables) is None and _looks_like_name(rest, tables)
+    return None
+
+
+def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
+    """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a
+    title ("Luar Negeri" of "Menteri Luar Negeri") off a span."""
+    cut = _span_facts(text[span.start : span.end], tables).title_cut
+    if cut is None:
+        return span
+    return Span(span.start + cut[0], span.end, "PER" if cut[1] else span.label, True)
 
 
 def _adjacent(text: str, spans: Sequence[Span]) -> bool:
