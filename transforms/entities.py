@@ -220,6 +220,7 @@ class Run:
     known: Optional[AliasEntry] = None
     hits: Optional[tuple[tuple[int, int, AliasEntry], ...]] = field(default=None, repr=False)  # at offset ``base``
     base: int = field(default=0, repr=False)
+    folded: Optional[tuple[str, ...]] = field(default=None, repr=False)  # fold() of each token, if known
     _context: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = field(default=None, repr=False)
 
     @property
@@ -343,6 +344,7 @@ class _Part(NamedTuple):
     gaz: tuple[str, ...]
     known: Optional[AliasEntry]
     hits: tuple[tuple[int, int, AliasEntry], ...]  # gazetteer matches: (start, end, entry)
+    folded: tuple[str, ...]  # fold() of each token
 
 
 class _Piece(NamedTuple):
@@ -368,7 +370,8 @@ def _run_pieces(run_text: str, tables: Tables) -> tuple[_Piece, ...]:
             if gaz[0][0] == "B" and all(t[0] == "I" for t in gaz[1:]):
                 entry = lookup_alias(run_text[part[0].start : part[-1].end], tables)
                 known = entry if entry is not None and entry.trusted else None
-            parts.append(_Part(tuple(part), gaz, known, tuple(_gazetteer_hits(run_text, part, gaz, tables))))
+            hits = tuple(_gazetteer_hits(run_text, part, gaz, tables))
+            parts.append(_Part(tuple(part), gaz, known, hits, tuple(fold(t.text) for t in part)))
         common_word = len(piece) == 1 and parts[0].gaz[0] == "O" and fold(first.text) in tables.lowercase_words
         pieces.append(_Piece(first.start, after_stop, common_word, tuple(parts)))
     return tuple(pieces)
@@ -398,7 +401,7 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
                 continue  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
             for k, part in enumerate(piece.parts):
                 tokens = [Token(t, base + a, base + b) for t, a, b in part.tokens]
-                runs.append(Run(text, tokens, sentence_start and k == 0, part.gaz, part.known, part.hits, base))
+                runs.append(Run(text, tokens, sentence_start and k == 0, part.gaz, part.known, part.hits, base, part.folded))
     return runs
 
 
@@ -1002,8 +1005,9 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
     starts = sorted((s.start, s.end) for s in spans)
     added = []
     for run in runs:
-        for tok in run.tokens:
-            if fold(tok.text) in parts and tok.start not in covered and not _inside(starts, tok.start):
+        folded = run.folded if run.folded is not None else [fold(tok.text) for tok in run.tokens]
+        for tok, key in zip(run.tokens, folded):
+            if key in parts and tok.start not in covered and not _inside(starts, tok.start):
                 entry = lookup_alias(tok.text, tables)
                 if entry is None or entry.label == "PER":
                     added.append(Span(tok.start, tok.end, "PER"))
