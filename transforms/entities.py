@@ -185,6 +185,14 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     )
 
 
+def clear_caches(tables: Tables) -> None:
+    """Empty the per-worker caches (results are the same with or without them)."""
+    for cache in (tables.word_features, tables.run_pieces, tables.word_classes, tables.mentions, tables.span_facts):
+        cache.clear()
+    for fn in (_fold_cached, _context_word, _shape):
+        fn.cache_clear()
+
+
 def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
     """The alias entry for a mention (short all-capital aliases only in capitals)."""
     entry = tables.aliases.get(fold(text))
@@ -193,6 +201,11 @@ def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
     if text.isupper() or fold(text) not in tables.exact_case:
         return entry
     return None
+
+
+def _alias_key(text: str, tables: Tables) -> Optional[str]:
+    """The key of ``lookup_alias(text)``'s entry in ``tables.aliases``, or None."""
+    return fold(text) if lookup_alias(text, tables) is not None else None
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -218,7 +231,7 @@ class Run:
     sentence_start: bool
     gaz: Sequence[str]  # gazetteer BIO tags of the tokens
     known: Optional[AliasEntry] = None
-    hits: Optional[tuple[tuple[int, int, AliasEntry], ...]] = field(default=None, repr=False)  # at offset ``base``
+    hits: Optional[tuple[Any, ...]] = field(default=None, repr=False)  # (start, end, alias key, ...) at ``base``
     base: int = field(default=0, repr=False)
     folded: Optional[tuple[str, ...]] = field(default=None, repr=False)  # fold() of each token, if known
     _context: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = field(default=None, repr=False)
@@ -337,71 +350,71 @@ def _title_at(words: Sequence[Token], i: int, tables: Tables) -> int:
     return 0
 
 
-class _Part(NamedTuple):
-    """Up to ``MAX_RUN_TOKENS`` tokens of a piece, offsets relative to the matched run."""
-
-    tokens: tuple[Token, ...]
-    gaz: tuple[str, ...]
-    known: Optional[AliasEntry]
-    hits: tuple[tuple[int, int, AliasEntry], ...]  # gazetteer matches: (start, end, entry)
-    folded: tuple[str, ...]  # fold() of each token
-
-
-class _Piece(NamedTuple):
-    """A candidate piece of a matched run (see :func:`_split_run`), cut into parts."""
-
-    start: int  # of its first token, relative to the matched run
-    after_stop: bool
-    common_word: bool  # one common lower-case word no alias knows: dropped at a sentence start
-    parts: tuple[_Part, ...]
+# Cached values are flat tuples of strings, numbers, booleans and such flat tuples (alias entries by
+# their key): the garbage collector stops tracking a tuple once it has stopped tracking its items,
+# one level per pass, so cached values at most two levels deep are untracked before they reach the
+# oldest generation and add nothing to full collections (named tuples, objects and deeper nesting
+# would stay tracked there and make full collections frequent and slow).
+# A run text's value: _PART_FIELDS items per part of each piece, in order:
+#   start of the piece's first token relative to the run (-1 for a piece's later parts),
+#   the piece starts after a full stop, it is one common lower-case word no alias knows (dropped
+#   at a sentence start), tokens (text, start, end, text, start, end, ...), gazetteer tags,
+#   key of the trusted alias the part spells or None, gazetteer matches (start, end, alias key,
+#   ...), fold() of each token.
+_PART_FIELDS = 8
 
 
-def _run_pieces(run_text: str, tables: Tables) -> tuple[_Piece, ...]:
+def _run_pieces(run_text: str, tables: Tables) -> tuple[Any, ...]:
     """The pieces of one matched run, computed from its text alone (so cached per run text)."""
     words = [Token(m.group(), m.start(), m.end()) for m in _WORD_IN_RUN.finditer(run_text)]
-    pieces = []
+    out: list[Any] = []
     for piece, after_stop in _split_run(words, tables):
         first = piece[0]
-        parts = []
+        common_word = False
         for k in range(0, len(piece), MAX_RUN_TOKENS):
             part = piece[k : k + MAX_RUN_TOKENS]
             gaz = tuple(gazetteer_tags([t.text for t in part], tables))
             known = None
             if gaz[0][0] == "B" and all(t[0] == "I" for t in gaz[1:]):
-                entry = lookup_alias(run_text[part[0].start : part[-1].end], tables)
-                known = entry if entry is not None and entry.trusted else None
-            hits = tuple(_gazetteer_hits(run_text, part, gaz, tables))
-            parts.append(_Part(tuple(part), gaz, known, hits, tuple(fold(t.text) for t in part)))
-        common_word = len(piece) == 1 and parts[0].gaz[0] == "O" and fold(first.text) in tables.lowercase_words
-        pieces.append(_Piece(first.start, after_stop, common_word, tuple(parts)))
-    return tuple(pieces)
-
-
+                key = _alias_key(run_text[part[0].start : part[-1].end], tables)
+                known = key if key is not None and tables.aliases[key].trusted else None
+            if k == 0:
+                common_word = len(piece) == 1 and gaz[0] == "O" and fold(first.text) in tables.lowercase_words
+            out += (
+                first.start if k == 0 else -1, after_stop, common_word, tuple(x for t in part for x in t), gaz, known,
+                tuple(_gazetteer_hits(run_text, part, gaz, tables)), tuple(fold(t.text) for t in part),
+            )
+    return tuple(out)
 
 
 def candidate_runs(text: str, tables: Tables) -> list[Run]:
     """Candidate runs of capitalised words with their context (see :func:`run_pattern`)."""
     runs: list[Run] = []
     cache = tables.run_pieces
+    aliases = tables.aliases
     for match in tables.run_pattern.finditer(text):
         run_text = match.group()
-        pieces = cache.get(run_text)
-        if pieces is None:
-            pieces = _run_pieces(run_text, tables)
+        parts = cache.get(run_text)
+        if parts is None:
+            parts = _run_pieces(run_text, tables)
             if len(run_text) <= CACHED_KEY_CHARS:
                 if len(cache) >= RUN_CACHE_SIZE:
                     cache.clear()
-                cache[run_text] = pieces
+                cache[run_text] = parts
         base = match.start()
-        for piece in pieces:
-            start = base + piece.start
-            tail = text[max(0, start - 8) : start].rstrip(" \t")
-            sentence_start = piece.after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
-            if sentence_start and piece.common_word:
-                continue  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
-            for k, part in enumerate(piece.parts):
-                tokens = [Token(t, base + a, base + b) for t, a, b in part.tokens]
-                runs.append(Run(text, tokens, sentence_start and k == 0, part.gaz, part.known, part.hits, base, part.folded))
+        for i in range(0, len(parts), _PART_FIELDS):
+            first, after_stop, common_word, tokens, gaz, known, hits, folded = parts[i : i + _PART_FIELDS]
+            sentence_start = False  # a piece's later parts
+            if first >= 0:
+                start = base + first
+                tail = text[max(0, start - 8) : start].rstrip(" \t")
+                sentence_start = after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
+                if sentence_start and common_word:
+                    continue  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
+            runs.append(Run(
+                text, [Token(tokens[j], base + tokens[j + 1], base + tokens[j + 2]) for j in range(0, len(tokens), 3)],
+                sentence_start, gaz, aliases[known] if known is not None else None, hits, base, folded,
+            ))
     return runs
 
 
@@ -557,13 +570,16 @@ def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = Tr
     ``trusted_only=False`` also the generated gazetteer's places)."""
     hits = run.hits if run.hits is not None else _gazetteer_hits(text, run.tokens, run.gaz, tables)
     base = run.base if run.hits is not None else 0
-    return [Span(base + start, base + end, entry.label) for start, end, entry in hits if entry.trusted or not trusted_only]
+    spans = []
+    for i in range(0, len(hits), 3):
+        entry = tables.aliases[hits[i + 2]]
+        if entry.trusted or not trusted_only:
+            spans.append(Span(base + hits[i], base + hits[i + 1], entry.label))
+    return spans
 
 
-def _gazetteer_hits(
-    text: str, tokens: Sequence[Token], gaz: Sequence[str], tables: Tables
-) -> list[tuple[int, int, AliasEntry]]:
-    """(start, end, alias entry) of the gazetteer matches that ``gaz`` tags over ``tokens``."""
+def _gazetteer_hits(text: str, tokens: Sequence[Token], gaz: Sequence[str], tables: Tables) -> list[Any]:
+    """The gazetteer matches that ``gaz`` tags over ``tokens``: start, end, alias key, start, ..."""
     hits = []
     for i, tag in enumerate(gaz):
         if tag[0] == "B":
@@ -571,9 +587,9 @@ def _gazetteer_hits(
             while j < len(gaz) and gaz[j][0] == "I":
                 j += 1
             start, end = tokens[i].start, tokens[j - 1].end
-            entry = lookup_alias(text[start:end], tables)
-            if entry is not None:
-                hits.append((start, end, entry))
+            key = _alias_key(text[start:end], tables)
+            if key is not None:
+                hits += (start, end, key)
     return hits
 
 
@@ -599,7 +615,8 @@ def combine(
         if span is None:
             continue
         mention = text[span.start : span.end]
-        entry, junk, shouting, _ = _span_facts(mention, tables)
+        key, junk, shouting, _ = _span_facts(mention, tables)
+        entry = tables.aliases[key] if key is not None else None
         inner = [g for g in gazetteer if span.start <= g.start and g.end <= span.end]
         if entry is not None and entry.trusted:
             span.label = entry.label
@@ -650,21 +667,16 @@ def _strip_participle(text: str, span: Span, tables: Tables) -> Optional[Span]:
     return span
 
 
-class _SpanFacts(NamedTuple):
-    """What the rules of :func:`combine` ask of a span's text (cached per text, bounded)."""
-
-    entry: Optional[AliasEntry]  # its alias entry
-    junk: bool  # only weekday/month/nationality words, or one character
-    shouting: bool  # several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO")
-    title_cut: Optional[tuple[int, bool]]  # a leading title: (characters to cut, the rest is a person)
-
-
-def _span_facts(mention: str, tables: Tables) -> _SpanFacts:
+def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool, Optional[tuple[int, bool]]]:
+    """What the rules of :func:`combine` ask of a span's text (cached per text, bounded; a plain
+    tuple, see ``_Piece``): its alias key; only weekday/month/nationality words or one character;
+    several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO"); a leading title
+    (characters to cut, the rest is a person) or None."""
     facts = tables.span_facts.get(mention)
     if facts is None:
         words = mention.split()
-        facts = _SpanFacts(
-            lookup_alias(mention, tables),
+        facts = (
+            _alias_key(mention, tables),
             all(_not_entity_word(w, tables) for w in words) or len(mention) == 1,
             mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
             _title_cut(mention, tables),
@@ -693,7 +705,7 @@ def _title_cut(mention: str, tables: Tables) -> Optional[tuple[int, bool]]:
 def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
     """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a
     title ("Luar Negeri" of "Menteri Luar Negeri") off a span."""
-    cut = _span_facts(text[span.start : span.end], tables).title_cut
+    cut = _span_facts(text[span.start : span.end], tables)[3]
     if cut is None:
         return span
     return Span(span.start + cut[0], span.end, "PER" if cut[1] else span.label, True)
@@ -735,8 +747,8 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
     cache = tables.mentions
     for span in spans:
         mention = _strip_possessive(text[span.start : span.end])
-        info = cache.get(mention) or _mention_info(mention, tables)
-        entry, canonical, words = info
+        key, canonical, words = cache.get(mention) or _mention_info(mention, tables)
+        entry = tables.aliases[key] if key is not None else None
         wikidata, label = None, span.label
         if entry is not None and (entry.trusted or entry.label == label):
             canonical, wikidata, label = entry.canonical, entry.wikidata, entry.label
@@ -756,9 +768,9 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
     return _consistent_labels(entities, tables)
 
 
-def _mention_info(mention: str, tables: Tables) -> tuple[Optional[AliasEntry], str, tuple[str, ...]]:
-    """(alias entry, the mention with single spaces, its folded words); cached per worker, bounded."""
-    info = (lookup_alias(mention, tables), " ".join(mention.split()), tuple(fold(mention).split()))
+def _mention_info(mention: str, tables: Tables) -> tuple[Optional[str], str, tuple[str, ...]]:
+    """(alias key, the mention with single spaces, its folded words); cached per worker, bounded."""
+    info = (_alias_key(mention, tables), " ".join(mention.split()), tuple(fold(mention).split()))
     if len(mention) <= CACHED_KEY_CHARS:
         if len(tables.mentions) >= RUN_CACHE_SIZE:
             tables.mentions.clear()
@@ -893,12 +905,20 @@ def line_shape(line: str, tables: Tables) -> Optional[bool]:
     """True for a title-case line (two words or more, every content word capitalised, at most
     one in eight not; the first words decide), False for prose (six words or more), else None."""
     words = line[:HEADLINE_SAMPLE_CHARS].split()
-    get = tables.word_classes.get
-    classes = list(map(get, words))
-    if None in classes:
-        classes = [_word_class(token, tables) if cls is None else cls for token, cls in zip(words, classes)]
-    lower = classes.count(_LOWER_CASE)  # lower-case content words
-    if lower > len(words) // 8:  # more than one in eight words (a bound: content <= words)
+    limit = len(words) // 8  # lower-case content words allowed (a bound: content <= words)
+    classes = list(map(tables.word_classes.get, words))
+    if None in classes:  # unseen words: one by one, stopping at the first lower-case word too many
+        lower = 0
+        for token in words:
+            if _word_class(token, tables) == _LOWER_CASE:
+                lower += 1
+                if lower > limit:
+                    return False if len(words) >= 6 else None
+        classes = list(map(tables.word_classes.get, words))  # all known now (or longer than cached)
+        if None in classes:
+            classes = [_word_class(token, tables) for token in words]
+    lower = classes.count(_LOWER_CASE)
+    if lower > limit:  # the word-by-word loop would stop here too (the total is over the limit)
         return False if len(words) >= 6 else None
     capitalised = classes.count(_CAPITALISED)
     n = len(words) - classes.count(_NOT_A_WORD)
