@@ -15,6 +15,8 @@ from typing import Iterable, Optional, Sequence
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from transforms.kafka_io import list_partitions
+
 ROOT = Path(__file__).resolve().parents[3]
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
 BOOTSTRAP = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '19092')}"
@@ -72,15 +74,11 @@ def read_topic(topic: str, expect: int, timeout: float = 60.0, settle: float = 1
     consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, api_version=API_VERSION, enable_auto_commit=False,
                              group_id=None, max_partition_fetch_bytes=8 << 20)
     try:
-        deadline = time.monotonic() + min(30.0, timeout)  # a topic nobody wrote to does not exist
-        partitions = consumer.partitions_for_topic(topic)
-        while not partitions and time.monotonic() < deadline:
-            time.sleep(0.3)
-            consumer.topics()
-            partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
+        try:
+            partitions = list_partitions(consumer, topic, timeout_s=min(30.0, timeout))
+        except RuntimeError:  # a topic nobody wrote to does not exist
             return []
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         out: list[Message] = []
