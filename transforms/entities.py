@@ -45,7 +45,7 @@ MAX_RUN_TOKENS = 12  # candidate runs are cut into pieces of at most this many t
 MAX_ALIAS_TOKENS = 6  # longest gazetteer alias matched, in tokens
 MAX_ENTITIES = 2_000  # per article
 RUN_CACHE_SIZE = 10_000  # run texts (and mentions) whose analysis is kept per worker: names recur
-WORD_CACHE_SIZE = 30_000  # words whose features/classes are kept per worker (all caches: < 50 MB)
+WORD_CACHE_SIZE = 30_000  # words whose CRF features are kept per worker (all caches: < 50 MB)
 CACHED_KEY_CHARS = 200  # longer texts are never cache keys (bounded memory on hostile input)
 # Languages the model was trained for (Malay is close to Indonesian; "und" = not determined).
 # Other languages get only the trusted gazetteer hits: German, for one, capitalises every noun.
@@ -99,7 +99,6 @@ class Tables:
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
     run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
-    word_classes: dict[str, int] = field(default_factory=dict, repr=False)  # cache: token -> line_shape class
     mentions: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: see _mention_info
     span_facts: dict[str, Any] = field(default_factory=dict, repr=False)  # cache: see _span_facts
 
@@ -125,15 +124,8 @@ def _read_function_words(path: Path) -> frozenset[str]:
 
 
 def fold(text: str) -> str:
-    """Matching key: NFC, casefolded, inner whitespace collapsed (cached for short texts: words recur)."""
-    return _fold_cached(text) if len(text) <= CACHED_KEY_CHARS else _fold(text)
-
-
-def _fold(text: str) -> str:
+    """Matching key: NFC, casefolded, inner whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
-_fold_cached = lru_cache(maxsize=1 << 15)(_fold)
 
 
 @lru_cache(maxsize=1)
@@ -187,10 +179,9 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
 
 def clear_caches(tables: Tables) -> None:
     """Empty the per-worker caches (results are the same with or without them)."""
-    for cache in (tables.word_features, tables.run_pieces, tables.word_classes, tables.mentions, tables.span_facts):
+    for cache in (tables.word_features, tables.run_pieces, tables.mentions, tables.span_facts):
         cache.clear()
-    for fn in (_fold_cached, _context_word, _shape):
-        fn.cache_clear()
+    _shape.cache_clear()
 
 
 def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
@@ -381,8 +372,8 @@ def _run_pieces(run_text: str, tables: Tables) -> tuple[Any, ...]:
             if k == 0:
                 common_word = len(piece) == 1 and gaz[0] == "O" and fold(first.text) in tables.lowercase_words
             out += (
-                first.start if k == 0 else -1, after_stop, common_word, tuple(x for t in part for x in t), gaz, known,
-                tuple(_gazetteer_hits(run_text, part, gaz, tables)), tuple(fold(t.text) for t in part),
+                first.start if k == 0 else -1, after_stop, common_word, tuple([x for t in part for x in t]), gaz, known,
+                tuple(_gazetteer_hits(run_text, part, gaz, tables)), tuple([fold(t.text) for t in part]),
             )
     return tuple(out)
 
@@ -418,7 +409,6 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
     return runs
 
 
-@lru_cache(maxsize=1 << 15)
 def _context_word(word: str) -> str:
     """A context word for features: casefolded, edge punctuation stripped (kept when alone)."""
     return (word.strip(_EDGE_PUNCT) or word[:1]).casefold()
@@ -674,13 +664,17 @@ def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool
     (characters to cut, the rest is a person) or None."""
     facts = tables.span_facts.get(mention)
     if facts is None:
-        words = mention.split()
-        facts = (
-            _alias_key(mention, tables),
-            all(_not_entity_word(w, tables) for w in words) or len(mention) == 1,
-            mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
-            _title_cut(mention, tables),
-        )
+        key = _alias_key(mention, tables)
+        if key is not None and tables.aliases[key].trusted:  # the alias decides: no other rule asked
+            facts = (key, False, False, _title_cut(mention, tables))
+        else:
+            words = mention.split()
+            facts = (
+                key,
+                all(_not_entity_word(w, tables) for w in words) or len(mention) == 1,
+                mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
+                _title_cut(mention, tables),
+            )
         if len(mention) <= CACHED_KEY_CHARS:
             if len(tables.span_facts) >= RUN_CACHE_SIZE:
                 tables.span_facts.clear()
@@ -880,48 +874,23 @@ def find_entities(
 HEADLINE_SAMPLE_CHARS = 400  # a line's first characters decide whether it is title case
 
 
-_NOT_A_WORD, _CAPITALISED, _FUNCTION_WORD, _LOWER_CASE = range(4)
-
-
-def _word_class(token: str, tables: Tables) -> int:
-    """How a whitespace token counts for :func:`line_shape` (cached per worker, bounded)."""
-    cls = tables.word_classes.get(token)
-    if cls is None:
-        w = token.strip(_EDGE_PUNCT)
-        if not w[:1].isalpha():
-            cls = _NOT_A_WORD
-        elif w[0].isupper():
-            cls = _CAPITALISED
-        else:
-            cls = _FUNCTION_WORD if w.casefold() in tables.function_words else _LOWER_CASE
-        if len(token) <= 40:
-            if len(tables.word_classes) >= WORD_CACHE_SIZE:
-                tables.word_classes.clear()
-            tables.word_classes[token] = cls
-    return cls
-
-
 def line_shape(line: str, tables: Tables) -> Optional[bool]:
     """True for a title-case line (two words or more, every content word capitalised, at most
     one in eight not; the first words decide), False for prose (six words or more), else None."""
     words = line[:HEADLINE_SAMPLE_CHARS].split()
     limit = len(words) // 8  # lower-case content words allowed (a bound: content <= words)
-    classes = list(map(tables.word_classes.get, words))
-    if None in classes:  # unseen words: one by one, stopping at the first lower-case word too many
-        lower = 0
-        for token in words:
-            if _word_class(token, tables) == _LOWER_CASE:
-                lower += 1
-                if lower > limit:
-                    return False if len(words) >= 6 else None
-        classes = list(map(tables.word_classes.get, words))  # all known now (or longer than cached)
-        if None in classes:
-            classes = [_word_class(token, tables) for token in words]
-    lower = classes.count(_LOWER_CASE)
-    if lower > limit:  # the word-by-word loop would stop here too (the total is over the limit)
-        return False if len(words) >= 6 else None
-    capitalised = classes.count(_CAPITALISED)
-    n = len(words) - classes.count(_NOT_A_WORD)
+    lower = capitalised = n = 0
+    for token in words:
+        w = token.strip(_EDGE_PUNCT)
+        if not w[:1].isalpha():
+            continue
+        n += 1
+        if w[0].isupper():
+            capitalised += 1
+        elif w.casefold() not in tables.function_words:
+            lower += 1
+            if lower > limit:
+                return False if n >= 6 or len(words) >= 6 else None
     if n >= 2 and capitalised and lower <= (capitalised + lower) // 8:
         return True
     return False if n >= 6 else None
