@@ -186,17 +186,21 @@ def clear_caches(tables: Tables) -> None:
 
 def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
     """The alias entry for a mention (short all-capital aliases only in capitals)."""
-    entry = tables.aliases.get(fold(text))
+    key = fold(text)
+    entry = tables.aliases.get(key)
     if entry is None:
         return None
-    if text.isupper() or fold(text) not in tables.exact_case:
+    if text.isupper() or key not in tables.exact_case:
         return entry
     return None
 
 
 def _alias_key(text: str, tables: Tables) -> Optional[str]:
     """The key of ``lookup_alias(text)``'s entry in ``tables.aliases``, or None."""
-    return fold(text) if lookup_alias(text, tables) is not None else None
+    key = fold(text)
+    if key in tables.aliases and (text.isupper() or key not in tables.exact_case):
+        return key
+    return None
 
 
 # ----------------------------------------------------------------------------- candidates
