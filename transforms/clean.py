@@ -364,6 +364,7 @@ class Rules:
     future_cues: frozenset
     signoff: re.Pattern
     signoff_max_chars: int  # no longer line can fullmatch ``signoff``
+    shortcodes: dict[str, str]  # shortcode name -> "drop" | "captions" | "unwrap"
 
 
 @dataclass
@@ -438,6 +439,7 @@ def load_rules() -> Rules:
         future_cues=frozenset(dates["future_cues"]),
         signoff=signoff,
         signoff_max_chars=max(map(len, names)) + 60,
+        shortcodes={name: action for action in ("drop", "captions", "unwrap") for name in spec["shortcodes"][action]},
     )
 
 
@@ -615,6 +617,57 @@ def strip_glued_headlines(line: str, rules: Rules) -> tuple[str, list[tuple[str,
     return line, removed
 
 
+# --- shortcodes --------------------------------------------------------------------------------
+
+# An unrendered CMS shortcode: "[name attr=value]inner[/name]" or a lone "[name ...]" / "[/name]" tag.
+# Neither class crosses a bracket, so every attempt stops at the next "[" or "]": linear in the line.
+_SHORTCODE_PAIR = re.compile(r"\[(?P<name>[a-z][\w-]{0,30})(?P<attrs>\s[^\[\]]{0,300})?\](?P<inner>[^\[\]]{0,600})\[/(?P=name)\]",
+                             re.IGNORECASE)
+_SHORTCODE_TAG = re.compile(r"\[/?(?P<name>[a-z][\w-]{0,30})(?P<attrs>\s[^\[\]]{0,300})?\]", re.IGNORECASE)
+
+
+def _shortcode_action(match: re.Match, rules: Rules) -> Optional[str]:
+    """What to do with a shortcode tag: its listed action, "unwrap" for an unlisted tag with an
+    attribute (name=value), None for bracketed text that is not a shortcode ("[Updated]")."""
+    action = rules.shortcodes.get(match.group("name").lower())
+    if action is None and "=" in (match.group("attrs") or ""):
+        action = "unwrap"
+    return action
+
+
+def strip_shortcodes(line: str, rules: Rules) -> tuple[str, list[str], list[str]]:
+    """``line`` without shortcodes, the removed pieces, and caption texts found in caption shortcodes."""
+    if "[" not in line:
+        return line, [], []
+    removed: list[str] = []
+    captions: list[str] = []
+
+    def pair(found: re.Match) -> str:
+        action = _shortcode_action(found, rules)
+        inner = found.group("inner")
+        if action is None:
+            return found.group()
+        if action == "unwrap":
+            whole, start = found.group(), found.start()
+            removed.append(whole[:found.start("inner") - start] + whole[found.end("inner") - start:])
+            return inner
+        removed.append(found.group())
+        if action == "captions" and _LETTER.search(inner):
+            captions.append(inner.strip())
+        return " "
+
+    def tag(found: re.Match) -> str:
+        if _shortcode_action(found, rules) is None:
+            return found.group()
+        removed.append(found.group())
+        return " "
+
+    kept = _SHORTCODE_TAG.sub(tag, _SHORTCODE_PAIR.sub(pair, line))
+    if not removed:
+        return line, [], []
+    return " ".join(kept.split()), removed, captions
+
+
 # --- bylines -----------------------------------------------------------------------------------
 
 _BYLINE_FORMS = (
@@ -650,6 +703,15 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
     seen: set[str] = set()
     run_left = 0
     for i, line in enumerate(lines):
+        kept, pieces, captions = strip_shortcodes(line, rules)
+        result.captions.extend(captions)
+        if not kept:
+            kinds[i] = "shortcode"
+            continue
+        if pieces:
+            for piece in pieces:
+                result.remove("shortcode", piece, whole_line=False)
+            lines[i] = line = kept
         if line in seen:
             kinds[i] = "duplicate"
             continue
