@@ -81,3 +81,28 @@ def test_replay_cpu_counts_the_whole_process_tree(tmp_path):
     assert run.user_s + run.sys_s >= 0.6
     if sys.platform.startswith("linux"):
         assert run.orphans == 1
+
+
+def test_entity_vocabulary_is_diverse_like_real_news():
+    # A few recurring big names plus a long tail: the entity and source stages cache per distinct
+    # candidate, so a small reused vocabulary would flatter them.
+    import re
+
+    from benchmarks.corpus import templates
+
+    data = templates()
+    firsts = {name for parts in data["name_parts"].values() for name in parts["first"]}
+    lasts = {name for parts in data["name_parts"].values() for name in parts["last"]}
+    full_name = re.compile(r"\b([A-Z][a-z]+(?:-[a-z]+)?) ([A-Z][A-Za-z']+)\b")
+    dateline_city = re.compile(r"^([A-Z][A-Z .'-]+[A-Z])(?: \(|,)", re.M)
+    articles = [make_article(21, index) for index in range(2000)]
+    tail_people, cities, big_name_articles = set(), set(), 0
+    for article in articles:
+        text = article["text"]
+        tail_people.update(m.group(0) for m in full_name.finditer(text)
+                           if m.group(1) in firsts and m.group(2) in lasts)
+        cities.update(dateline_city.findall(text))
+        big_name_articles += any(name in text for name in data["people"][:5])
+    assert len(tail_people) > 3000  # thousands of distinct people, not a reused cast
+    assert len(cities) > 250  # datelines from hundreds of cities
+    assert 0.1 * 2000 < big_name_articles < 0.7 * 2000  # the top names recur, but not everywhere
