@@ -13,6 +13,11 @@ from transforms.parse import parse_record
 MB = 1024 * 1024
 
 
+def _numbered(line: str, width: int) -> str:
+    """About 1 MB of distinct variants of ``line`` (a line number appended), one per line."""
+    return "\n".join(f"{line}{i}" for i in range(MB // width))
+
+
 def _cases() -> dict[str, str]:
     caps = "Berita Terkini Hari Ini " * (MB // 24)
     return {
@@ -23,6 +28,16 @@ def _cases() -> dict[str, str]:
         "dateline_like": ("MOSKOW (Reuters " + "A" * 40 + " ") * (MB // 57),
         "mixed": ("Photo: " + " ." * 500 + "(@" + "a" * 50 + "\n") * (MB // 1060),
         "numbers": ("12/12/" * (MB // 6)),
+        # the web-boilerplate patterns, on distinct lines (a repeated line is only classified once):
+        # e-mail and link shapes, handles, unclosed and nested shortcodes
+        "emails": _numbered("Write to " + "a.b.c.d@e.f.g " * 20, 300),
+        "email_lines": _numbered("Email " + "a." * 140 + "@" + "b-" * 100, 460),
+        "urls": _numbered("Link: https://" + "/" * 280 + " " + "www." * 60, 560),
+        "handles": _numbered(("@" + "a" * 29 + " | ") * 6, 210),
+        "follow_lines": _numbered("Follow " + "us " * 40 + "x." * 20 + "@", 180),
+        "reprint_lines": _numbered("the " * 30 + "for personal, non-commercial use " + "x " * 150, 440),
+        "shortcodes": ('[button link="' + "x=" * 140 + "[caption " + "y " * 100 + "]") * (MB // 500),
+        "shortcode_pairs": ("[tab a=b]" + "z" * 590 + "[/tab][/tab]") * (MB // 611),
     }
 
 

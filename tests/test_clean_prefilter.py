@@ -60,6 +60,11 @@ CRAFTED = [
     "12 Comments", "Komentar (3):", "Copyright©2024 Media", "©Kompas", "Tags:banjir, Jakarta", "Listen to this story · 4 min",
     "Read our cookie policy: this site uses cookies.", "This story was originally published by the Guardian.",
     "Penulis:Rina", "BY JOHN SMITH | Reuters", "(ant/rin)", "Jane (@jane_doe) March 3, 2024", "1 2 3 … Next",
+    # web boilerplate: contact, links, calls to action, podcasts, reprints
+    "WRITE TO Ann at ann@x.org", "e-mail:ann@x.org", "@desk|@night_desk", "HTTPS://X.ORG/A", "Link:www.x.org",
+    "Twitter.com/ann", "Ikuti Kami Di @kota", "Liked This Story?!", "CLICK HERE", "Klik disini.",
+    "How To Listen:", "Listen on Spotify", "Reprints & Permissions", "For Personal, Non-Commercial Use Only",
+    "Tell Us What YOU Think", "Get it delivered daily", "Dapatkan Berita Terkini",
     # case-folding traps: Kelvin sign, long s, dotted and dotless i
     "\u212aomentar (2)", "\u017fubscribe now", "\u0130klan", "Sign \u0131n", "Pagé 2", "Advertisement\u00a0",
 ]

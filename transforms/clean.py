@@ -708,9 +708,9 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
         if not kept:
             kinds[i] = "shortcode"
             continue
-        if pieces:
-            for piece in pieces:
-                result.remove("shortcode", piece, whole_line=False)
+        if pieces:  # a removed tag may leave a space between words: count what the line lost
+            result.removed_kinds["shortcode"] += len(pieces)
+            result.removed_chars += max(0, len(line) - len(kept))
             lines[i] = line = kept
         if line in seen:
             kinds[i] = "duplicate"
