@@ -118,3 +118,19 @@ def test_unlisted_shortcode_with_attributes_is_unwrapped():
 def test_lone_listed_tags_are_removed_and_plain_brackets_kept():
     kept, removed, _ = strip_shortcodes("[gallery] [Photos] [/gallery]", RULES)
     assert kept == "[Photos]" and removed == ["[gallery]", "[/gallery]"]
+
+
+def test_a_list_of_links_is_the_articles_own_content():
+    items = [f"{n}) Board game number {n} for the holidays\nhttps://shop.example.com/item-{n}" for n in range(1, 6)]
+    text = "Here are our gift ideas for this year, with a link to each one.\n" + "\n".join(items)
+    result = clean_text(text)
+    for item in items:
+        for line in item.split("\n"):
+            assert line in result.body.split("\n\n")
+    assert "url" not in result.removed_kinds
+
+
+def test_a_few_bare_links_are_still_removed():
+    text = f"{PROSE}\nhttps://a.example.com/x\n{PROSE.replace('Monday', 'Friday')}\nwww.example.org/y\ntwitter.com/desk"
+    result = clean_text(text)
+    assert result.removed_kinds["url"] == 3 and "example" not in result.body

@@ -62,6 +62,7 @@ class ClutterPattern:
     max_chars: int = MAX_LINE_CHARS_FOR_PATTERNS
     move_to: Optional[str] = None
     no_sentence_end: bool = False
+    max_per_text: Optional[int] = None  # more lines of this kind in one text: they are its content (a link list)
 
     def matches(self, line: str, ends_sentence: bool) -> bool:
         if len(line) > self.max_chars or (self.no_sentence_end and ends_sentence):
@@ -365,6 +366,7 @@ class Rules:
     signoff: re.Pattern
     signoff_max_chars: int  # no longer line can fullmatch ``signoff``
     shortcodes: dict[str, str]  # shortcode name -> "drop" | "captions" | "unwrap"
+    kind_limits: dict[str, int]  # kind -> most lines of it removed from one text
 
 
 @dataclass
@@ -412,6 +414,7 @@ def load_rules() -> Rules:
             max_chars=p.get("max_chars", MAX_LINE_CHARS_FOR_PATTERNS),
             move_to=p.get("move_to"),
             no_sentence_end=bool(p.get("no_sentence_end")),
+            max_per_text=p.get("max_per_text"),
         ))
     markers = tuple(BlockMarker(re.compile(m["match"], re.IGNORECASE), m["max_run"]) for m in spec["block_markers"])
     words = _read_json("function_words.json")
@@ -439,6 +442,7 @@ def load_rules() -> Rules:
         future_cues=frozenset(dates["future_cues"]),
         signoff=signoff,
         signoff_max_chars=max(map(len, names)) + 60,
+        kind_limits={p.kind: p.max_per_text for p in patterns if p.max_per_text is not None},
         shortcodes={name: action for action in ("drop", "captions", "unwrap") for name in spec["shortcodes"][action]},
     )
 
@@ -750,6 +754,7 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
         if not kept:
             kinds[i] = cut[-1][0] if cut else "empty"
         lines[i] = kept
+    _keep_content_lists(kinds, rules)
     _mark_labels_between_clutter(lines, kinds)
     _mark_trailing_headlines(lines, kinds, rules)
     _mark_foreign_edges(lines, kinds, rules)
@@ -763,6 +768,16 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
         result.byline = result.byline or byline_from_credit(credit)
     result.body = "\n\n".join(kept_lines)
     return result
+
+
+def _keep_content_lists(kinds: list[Optional[str]], rules: Rules) -> None:
+    """A kind with a per-text limit (bare links) seen more often than that is the article's own list: keep it."""
+    counts = Counter(kinds)
+    for kind, limit in rules.kind_limits.items():
+        if counts[kind] > limit:
+            for i, found in enumerate(kinds):
+                if found == kind:
+                    kinds[i] = None
 
 
 def _mark_labels_between_clutter(lines: list[str], kinds: list[Optional[str]]) -> None:
