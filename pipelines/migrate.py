@@ -19,13 +19,14 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
-
-import psycopg
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from transforms.postgres_sink import (
     DSN_ENV, PostgresSinkError, connect, describe_dsn, dsn_secrets, resolve_dsn, scrub,
 )
+
+if TYPE_CHECKING:  # psycopg is imported when migrating: a run without PostgreSQL never loads it
+    import psycopg
 
 DDL_DIR = Path(__file__).resolve().parents[1] / "deploy" / "postgres"
 _FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
@@ -110,6 +111,8 @@ def apply_migrations(conn: psycopg.Connection, migrations: Sequence[Migration]) 
 
 def migrate(dsn: str, ddl_dir: Path = DDL_DIR) -> list[Migration]:
     """Connect to ``dsn`` and apply pending migrations; errors never show the password."""
+    import psycopg
+
     migrations = load_migrations(ddl_dir)
     secrets = dsn_secrets(dsn)
     try:

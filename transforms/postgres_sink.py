@@ -30,15 +30,17 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence
 
 import apache_beam as beam
 import orjson
-import psycopg
 from apache_beam.metrics import Metrics
 
 from schemas.records import Article, DeadLetter
 from transforms.stage import DEAD_LETTER, MAIN, StageError, StageMetrics, dead_letter_for
+
+if TYPE_CHECKING:  # psycopg is imported where a DSN is used: a run without PostgreSQL never loads it
+    import psycopg
 
 STAGE = "postgres_sink"
 DSN_ENV = "PGDSN"
@@ -83,6 +85,8 @@ def dsn_secrets(dsn: Optional[str], environ: Mapping[str, str] = os.environ) -> 
     """The passwords a message could leak: the DSN's own and ``$PGPASSWORD``."""
     found = []
     if dsn:
+        import psycopg
+
         try:
             found.append(psycopg.conninfo.conninfo_to_dict(dsn).get("password") or "")
         except psycopg.Error:
@@ -102,6 +106,8 @@ def describe_dsn(dsn: Optional[str]) -> str:
     """A loggable description of a DSN (host, port, dbname, user; never the password)."""
     if dsn is None:
         return "<no DSN>"
+    import psycopg
+
     try:
         params = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.Error:
@@ -116,6 +122,8 @@ def connect(dsn: str, secrets: Sequence[str] = ()) -> psycopg.Connection:
     Raises ``psycopg.OperationalError`` (scrubbed) when the server cannot be reached, and
     :class:`PostgresSinkError` when the DSN itself is unusable.
     """
+    import psycopg
+
     secrets = tuple(secrets) or dsn_secrets(dsn)
     try:
         psycopg.conninfo.conninfo_to_dict(dsn)
@@ -244,8 +252,15 @@ INSERT INTO article_entities (article_id, position, canonical, label, text, "sta
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 """
 
-# The database refused these rows: retrying cannot help, the record is dead-lettered.
-_REJECTED = (psycopg.DataError, psycopg.IntegrityError)
+
+
+def _rejected() -> tuple[type[BaseException], ...]:
+    """Errors for rows the database refused: retrying cannot help, the record is dead-lettered."""
+    import psycopg
+
+    return (psycopg.DataError, psycopg.IntegrityError)
+
+
 # Connection-level SQLSTATE classes that are configuration errors, not transient faults:
 # 28 invalid authorization, 3D invalid catalog (database does not exist).
 _NOT_TRANSIENT_CLASSES = ("28", "3D")
@@ -256,6 +271,8 @@ def is_transient(error: BaseException) -> bool:
 
     ``InterfaceError`` counts: psycopg raises it for a connection that broke under a command.
     """
+    import psycopg
+
     if isinstance(error, psycopg.InterfaceError):
         return True
     if not isinstance(error, psycopg.OperationalError):
@@ -320,6 +337,8 @@ class _WriteArticlesFn(beam.DoFn):
 
     def _close(self) -> None:
         if self._conn is not None:
+            import psycopg
+
             try:
                 self._conn.close()
             except psycopg.Error:
@@ -337,11 +356,14 @@ class _WriteArticlesFn(beam.DoFn):
         return delay * random.uniform(0.8, 1.2)
 
     def _write_with_retries(self, rows: Sequence[ArticleRow]) -> None:
-        """Write ``rows``; retries transient faults, then raises. ``_REJECTED`` propagates."""
+        """Write ``rows``; retries transient faults, then raises. ``_rejected()`` errors propagate."""
+        import psycopg
+
+        rejected = _rejected()
         for attempt in range(1, self.max_attempts + 1):
             try:
                 changed, entities = write_rows(self._connection(), rows)
-            except _REJECTED:
+            except rejected:
                 raise
             except psycopg.Error as error:
                 self._close()
@@ -377,10 +399,11 @@ class _WriteArticlesFn(beam.DoFn):
         versions = versions_per_id(pairs)
         if not versions:
             return dead
+        rejected = _rejected()
         try:
             self._write_with_retries([newest[1] for newest, *_ in versions.values()])
             return dead
-        except _REJECTED:
+        except rejected:
             pass  # find the rejected record(s): write one at a time
         for candidates in versions.values():
             # As if written one after another: a rejected newest version leaves the
@@ -389,7 +412,7 @@ class _WriteArticlesFn(beam.DoFn):
                 try:
                     self._write_with_retries([row])
                     break
-                except _REJECTED as error:
+                except rejected as error:
                     message = scrub(f"{type(error).__name__}: {error}", self._secrets)
                     dead.append(dead_letter_for(STAGE, article, StageError("postgres_rejected", message)))
         return dead
