@@ -373,3 +373,83 @@ def test_caches_keep_only_short_keys(resources: ent.EntityResources) -> None:
     assert all(len(k) <= 40 for k in tables.word_features)
     assert len(tables.run_pieces) <= ent.RUN_CACHE_SIZE and len(tables.mentions) <= ent.RUN_CACHE_SIZE
     assert len(tables.word_features) <= ent.WORD_CACHE_SIZE
+
+
+# Organisation cue words (org_cues.tsv): own names, phrased unlike the seeds and the NER corpora.
+def test_org_cue_file_is_well_formed() -> None:
+    seen = set()
+    for line in (ent.DATA_DIR / "org_cues.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            cue, where = line.split("\t")
+            assert cue == cue.strip().casefold() and not cue.endswith(".") and where in ("first", "last", "suffix"), line
+            assert cue not in seen, line
+            seen.add(cue)
+    tables = ent.load_tables()
+    assert {"partai", "kementerian", "polres"} <= tables.org_first
+    assert {"council", "news"} <= tables.org_last and {"tbk", "ltd"} <= tables.org_suffix
+
+
+@pytest.mark.parametrize(
+    "name, cued",
+    [
+        ("Partai Nelayan Nusantara", True),  # a heading cue
+        ("Yayasan Cahaya Pesisir", True),
+        ("Universitas Tanjung Harapan", True),
+        ("Wiratama Karya Tbk", True),  # a legal form at the end
+        ("Harlow Brothers Ltd.", True),
+        ("Ashford Borough Council", True),  # an English cue at the end
+        ("Institute of Coastal Studies", True),  # ... or heading the name before "of"
+        ("Institute Road", False),  # an English ending cue heading a name without "of"
+        ("College Hill", False),
+        ("West Bank", False),  # "bank" heads Indonesian names ("Bank Pesisir"), never ends one
+        ("Soviet Union", False),  # "union" is not a cue: too many places
+        ("Partai", False),  # one word alone is never cued
+        ("Tanjung Harapan", False),
+    ],
+)
+def test_org_cue_at(name: str, cued: bool) -> None:
+    assert ent.org_cue_at(ent.fold(name).split(), ent.load_tables()) is cued
+
+
+def _retyped(text: str, mention: str, label: str, org: float = 0.0) -> str:
+    start = text.index(mention)
+    (span,) = ent.organisation_cues(text, [ent.Span(start, start + len(mention), label, org=org)], ent.load_tables())
+    assert (span.start, span.end) == (start, start + len(mention))
+    return span.label
+
+
+def test_organisation_cues_retype_unsure_places_and_persons_with_a_legal_form() -> None:
+    # A place with a cue becomes an organisation only where the model gave ORG some weight.
+    text = "Kepala Dinas Kelautan Pulau Rindang meninjau dermaga."
+    assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", org=ent.ORG_UNSURE + 0.05) == "ORG"
+    assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", org=ent.ORG_UNSURE - 0.05) == "LOC"
+    assert _retyped("Pupils marched to Ashford Borough Council.", "Ashford Borough Council", "LOC", org=0.4) == "ORG"
+    assert _retyped("Rain fell on Tanjung Harapan.", "Tanjung Harapan", "LOC", org=0.9) == "LOC"  # no cue
+    # A person's name ending with a legal form is a company, whatever the model's doubt ...
+    assert _retyped("Shares of Harlow Brothers Ltd fell.", "Harlow Brothers Ltd", "PER") == "ORG"
+    # ... but another cue never retypes a person ("Court", "Post" are surnames too).
+    assert _retyped("The coach Dennis Court resigned.", "Dennis Court", "PER", org=0.9) == "PER"
+    # A trusted alias keeps its type ("Federasi Rusia" is a country, though "federasi" is a cue).
+    assert _retyped("Delegasi Federasi Rusia tiba.", "Federasi Rusia", "LOC", org=0.9) == "LOC"
+
+
+def test_model_gives_the_org_weight_only_on_runs_with_a_cue(resources: ent.EntityResources) -> None:
+    tables = resources.tables
+    cued = "Pejabat Badan Pengawas Perikanan Laut Halmahera menolak berkomentar."
+    plain = "Nelayan dari Laut Halmahera menolak berkomentar."
+    spans = [s for run in ent.candidate_runs(cued, tables) for s in ent.model_spans(run, tables, resources.tagger)]
+    assert spans and all(0.0 <= s.org <= 1.0 + 1e-9 for s in spans)
+    assert all(s.org > 0.0 for s in spans if s.label != "ORG")
+    spans = [s for run in ent.candidate_runs(plain, tables) for s in ent.model_spans(run, tables, resources.tagger)]
+    assert spans and all(s.org == 0.0 for s in spans)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Kontrak pengerukan diteken Wiratama Karya Tbk pekan lalu.", "Wiratama Karya Tbk"),
+        ("The dredging deal went to Harlow Brothers Ltd on Monday.", "Harlow Brothers Ltd"),
+    ],
+)
+def test_cued_organisations_in_unseen_sentences(text: str, name: str, resources: ent.EntityResources) -> None:
+    assert (name, "ORG") in {(e.text, e.label) for e in ent.find_entities(text, resources)}

@@ -50,6 +50,7 @@ CACHED_KEY_CHARS = 200  # longer texts are never cache keys (bounded memory on h
 # Languages the model was trained for (Malay is close to Indonesian; "und" = not determined).
 # Other languages get only the trusted gazetteer hits: German, for one, capitalises every noun.
 MODEL_LANGUAGES = frozenset({"id", "en", "ms", "und"})
+ORG_UNSURE = 0.2  # a place with an organisation cue word becomes ORG if the model gives ORG this much
 
 # Words (with inner hyphens/apostrophes/dots, but not a possessive 's) or single symbols.
 # Separators are non-word characters, so the pattern cannot backtrack badly.
@@ -95,6 +96,9 @@ class Tables:
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
     function_words: frozenset[str]  # closed-class words of each language (../function_words.json), connectors
     clusters: dict[str, tuple[str, str]]  # casefolded word -> (cluster of 64, cluster of 256)
+    org_first: frozenset[str]  # words heading an organisation's name ("pt", "partai"; org_cues.tsv)
+    org_last: frozenset[str]  # words ending one, or heading it before "of" ("university", "news")
+    org_suffix: frozenset[str]  # legal forms ending a company's name ("ltd", "tbk")
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
@@ -154,6 +158,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     titles = frozenset(fold(t) for t in _data_lines(data_dir / "titles.txt"))
     connectors = frozenset(fold(c) for c in _data_lines(data_dir / "connectors.txt"))
     capitalised_common = frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt"))
+    org_cues = [tuple(fold(col) for col in line.split("\t")) for line in _data_lines(data_dir / "org_cues.tsv")]
     return Tables(
         aliases=aliases,
         exact_case=frozenset(capitals - mixed),
@@ -173,6 +178,9 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         run_breakers=frozenset(fold(w) for w in _data_lines(data_dir / "run_breakers.txt")),
         function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
         clusters=_read_clusters(data_dir / "word_clusters.tsv"),
+        org_first=frozenset(cue for cue, where in org_cues if where == "first"),
+        org_last=frozenset(cue for cue, where in org_cues if where == "last"),
+        org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
         run_pattern=run_pattern(connectors),
     )
 
@@ -514,6 +522,24 @@ def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
     return info
 
 
+def _org_cue_word(folded_word: str, tables: Tables) -> bool:
+    """An organisation cue word of any kind (casefolded; a final dot ignored)."""
+    word = folded_word.rstrip(".")
+    return word in tables.org_first or word in tables.org_last or word in tables.org_suffix
+
+
+def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:
+    """Does a name (its casefolded words) carry an organisation cue ("PT ...", "Partai ...",
+    "University of ...", "... Council", "... Tbk", "... Inc.")? One word alone never does."""
+    if len(folded_words) < 2:
+        return False
+    first, last = folded_words[0].rstrip("."), folded_words[-1].rstrip(".")
+    return (
+        first in tables.org_first or (first in tables.org_last and folded_words[1] == "of")
+        or last in tables.org_last or last in tables.org_suffix
+    )
+
+
 def _title_before(context: Sequence[str], c: int, tables: Tables) -> bool:
     if context[c - 1] not in tables.title_last_words:
         return False
@@ -532,6 +558,7 @@ class Span:
     end: int
     label: str
     title: bool = False  # a title word ("Presiden", "spokesperson") announces it
+    org: float = 0.0  # the model's mean probability of ORG over its tokens (runs with a cue word only)
 
 
 def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
@@ -556,7 +583,16 @@ def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) ->
 def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
     """The CRF's BIO tags over one candidate run, as spans."""
     feats = run_features(run, tables)
-    return _bio_spans(run, tagger.tag(feats), feats)
+    spans = _bio_spans(run, tagger.tag(feats), feats)
+    if len(run.tokens) > 1 and any(_org_cue_word(f[0][2:], tables) for f in feats):
+        # an organisation cue word ("w=" feature first): how sure is the model of the type?
+        starts = [t.start for t in run.tokens]
+        for span in spans:
+            if span.label != "ORG":
+                first = bisect.bisect_left(starts, span.start)
+                positions = range(first, max(first + 1, bisect.bisect_left(starts, span.end)))
+                span.org = sum(tagger.marginal("B-ORG", i) + tagger.marginal("I-ORG", i) for i in positions) / len(positions)
+    return spans
 
 
 def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
@@ -864,6 +900,7 @@ def find_entities(
         if use_rules:
             start = run.tokens[0].start if run.sentence_start else -1
             found = combine(text, found, gazetteer_spans(text, run, tables), tables, start)
+            found = organisation_cues(text, found, tables)
             if headlines.on_headline(run.tokens[0].start):
                 on_headlines.append((run, found))
                 continue
@@ -977,6 +1014,28 @@ def confirmed_headline_spans(
         for g in gazetteer_spans(text, run, tables, trusted_only=False) if dropped else ():
             if any(d.start <= g.start and g.end <= d.end for d in dropped):
                 out.append(g)
+    return out
+
+
+def organisation_cues(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """Organisation cue words (``org_cues.tsv``) retype the run's spans the alias table does not
+    type: a person's name ending with a legal form is a company ("Harlow Brothers Ltd"), and a
+    place carrying a cue is an organisation where the model is unsure of it (gives ORG at least
+    ``ORG_UNSURE``: "Dinas Perikanan Maluku", "Lagos City Council"; a confident place stays)."""
+    out: list[Span] = []
+    for span in spans:
+        if span.label != "ORG":
+            mention = text[span.start : span.end]
+            words = fold(mention).split()
+            if span.label == "PER":
+                cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix
+            else:
+                cued = span.org >= ORG_UNSURE and org_cue_at(words, tables)
+            if cued:
+                entry = lookup_alias(mention, tables)
+                if entry is None or not entry.trusted:
+                    span = Span(span.start, span.end, "ORG")
+        out.append(span)
     return out
 
 
