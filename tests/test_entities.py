@@ -411,37 +411,50 @@ def test_org_cue_at(name: str, cued: bool) -> None:
     assert ent.org_cue_at(ent.fold(name).split(), ent.load_tables()) is cued
 
 
-def _retyped(text: str, mention: str, label: str, org: float = 0.0) -> str:
-    start = text.index(mention)
-    (span,) = ent.organisation_cues(text, [ent.Span(start, start + len(mention), label, org=org)], ent.load_tables())
-    assert (span.start, span.end) == (start, start + len(mention))
-    return span.label
-
-
-def test_organisation_cues_retype_unsure_places_and_persons_with_a_legal_form() -> None:
-    # A place with a cue becomes an organisation only where the model gave ORG some weight.
-    text = "Kepala Dinas Kelautan Pulau Rindang meninjau dermaga."
-    assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", org=ent.ORG_UNSURE + 0.05) == "ORG"
-    assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", org=ent.ORG_UNSURE - 0.05) == "LOC"
-    assert _retyped("Pupils marched to Ashford Borough Council.", "Ashford Borough Council", "LOC", org=0.4) == "ORG"
-    assert _retyped("Rain fell on Tanjung Harapan.", "Tanjung Harapan", "LOC", org=0.9) == "LOC"  # no cue
-    # A person's name ending with a legal form is a company, whatever the model's doubt ...
-    assert _retyped("Shares of Harlow Brothers Ltd fell.", "Harlow Brothers Ltd", "PER") == "ORG"
-    # ... but another cue never retypes a person ("Court", "Post" are surnames too).
-    assert _retyped("The coach Dennis Court resigned.", "Dennis Court", "PER", org=0.9) == "PER"
-    # A trusted alias keeps its type ("Federasi Rusia" is a country, though "federasi" is a cue).
-    assert _retyped("Delegasi Federasi Rusia tiba.", "Federasi Rusia", "LOC", org=0.9) == "LOC"
-
-
-def test_model_gives_the_org_weight_only_on_runs_with_a_cue(resources: ent.EntityResources) -> None:
+def _retyped(text: str, mention: str, label: str, resources: ent.EntityResources) -> str:
+    """The type ``organisation_cues`` gives ``mention`` (a span of ``label``) after the CRF tagged its run."""
     tables = resources.tables
-    cued = "Pejabat Badan Pengawas Perikanan Laut Halmahera menolak berkomentar."
-    plain = "Nelayan dari Laut Halmahera menolak berkomentar."
-    spans = [s for run in ent.candidate_runs(cued, tables) for s in ent.model_spans(run, tables, resources.tagger)]
-    assert spans and all(0.0 <= s.org <= 1.0 + 1e-9 for s in spans)
-    assert all(s.org > 0.0 for s in spans if s.label != "ORG")
-    spans = [s for run in ent.candidate_runs(plain, tables) for s in ent.model_spans(run, tables, resources.tagger)]
-    assert spans and all(s.org == 0.0 for s in spans)
+    start = text.index(mention)
+    (run,) = [r for r in ent.candidate_runs(text, tables) if r.tokens[0].start <= start < r.tokens[-1].end]
+    resources.tagger.tag(ent.run_features(run, tables))
+    span = ent.Span(start, start + len(mention), label)
+    (out,) = ent.organisation_cues(text, run, [span], tables, resources.tagger)
+    assert (out.start, out.end) == (span.start, span.end)
+    return out.label
+
+
+def test_organisation_cues_retype_unsure_places_and_persons_with_a_legal_form(
+    resources: ent.EntityResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "Kepala Dinas Kelautan Pulau Rindang meninjau dermaga."
+    # A place with a cue becomes an organisation only where the model gives ORG enough weight:
+    # any weight at all (threshold 0) or more than certainty (threshold above 1: never).
+    monkeypatch.setattr(ent, "ORG_UNSURE", 0.0)
+    assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", resources) == "ORG"
+    assert _retyped("Pupils marched to Ashford Borough Council.", "Ashford Borough Council", "LOC", resources) == "ORG"
+    assert _retyped("Rain fell on Tanjung Harapan again.", "Tanjung Harapan", "LOC", resources) == "LOC"  # no cue
+    # A trusted alias keeps its type ("Federasi Rusia" is a country, though "federasi" is a cue).
+    assert _retyped("Delegasi Federasi Rusia tiba.", "Federasi Rusia", "LOC", resources) == "LOC"
+    monkeypatch.setattr(ent, "ORG_UNSURE", 1.01)
+    assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", resources) == "LOC"
+    # A person's name ending with a legal form is a company, whatever the model's weights ...
+    assert _retyped("Shares of Harlow Brothers Ltd fell.", "Harlow Brothers Ltd", "PER", resources) == "ORG"
+    # ... but another cue never retypes a person ("Court", "Post" are surnames too).
+    monkeypatch.setattr(ent, "ORG_UNSURE", 0.0)
+    assert _retyped("The coach Dennis Court resigned.", "Dennis Court", "PER", resources) == "PER"
+
+
+def test_org_marginal_is_the_models_weight_of_org(resources: ent.EntityResources) -> None:
+    tables = resources.tables
+    weights = {}
+    for text in ("Para pejabat Badan Pengawas Perikanan Halmahera menolak berkomentar.",
+                 "Nelayan berlayar ke Teluk Halmahera Selatan kemarin."):
+        run = ent.candidate_runs(text, tables)[-1]  # the name, after a capitalised sentence start
+        tags = resources.tagger.tag(ent.run_features(run, tables))
+        weights[tags[0]] = ent._org_marginal(resources.tagger, range(len(run.tokens)))
+    assert set(weights) == {"B-ORG", "B-LOC"}
+    assert all(0.0 <= w <= 1.0 + 1e-9 for w in weights.values())
+    assert weights["B-ORG"] > 0.5 > weights["B-LOC"]
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,7 @@ class Tables:
     org_first: frozenset[str]  # words heading an organisation's name ("pt", "partai"; org_cues.tsv)
     org_last: frozenset[str]  # words ending one, or heading it before "of" ("university", "news")
     org_suffix: frozenset[str]  # legal forms ending a company's name ("ltd", "tbk")
+    org_words: frozenset[str]  # all cue words, also with a final dot ("ltd.")
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
@@ -181,6 +182,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         org_first=frozenset(cue for cue, where in org_cues if where == "first"),
         org_last=frozenset(cue for cue, where in org_cues if where == "last"),
         org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
+        org_words=frozenset(cue + dot for cue, _ in org_cues for dot in ("", ".")),
         run_pattern=run_pattern(connectors),
     )
 
@@ -522,12 +524,6 @@ def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
     return info
 
 
-def _org_cue_word(folded_word: str, tables: Tables) -> bool:
-    """An organisation cue word of any kind (casefolded; a final dot ignored)."""
-    word = folded_word.rstrip(".")
-    return word in tables.org_first or word in tables.org_last or word in tables.org_suffix
-
-
 def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:
     """Does a name (its casefolded words) carry an organisation cue ("PT ...", "Partai ...",
     "University of ...", "... Council", "... Tbk", "... Inc.")? One word alone never does."""
@@ -558,7 +554,6 @@ class Span:
     end: int
     label: str
     title: bool = False  # a title word ("Presiden", "spokesperson") announces it
-    org: float = 0.0  # the model's mean probability of ORG over its tokens (runs with a cue word only)
 
 
 def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
@@ -583,16 +578,7 @@ def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) ->
 def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
     """The CRF's BIO tags over one candidate run, as spans."""
     feats = run_features(run, tables)
-    spans = _bio_spans(run, tagger.tag(feats), feats)
-    if len(run.tokens) > 1 and any(_org_cue_word(f[0][2:], tables) for f in feats):
-        # an organisation cue word ("w=" feature first): how sure is the model of the type?
-        starts = [t.start for t in run.tokens]
-        for span in spans:
-            if span.label != "ORG":
-                first = bisect.bisect_left(starts, span.start)
-                positions = range(first, max(first + 1, bisect.bisect_left(starts, span.end)))
-                span.org = sum(tagger.marginal("B-ORG", i) + tagger.marginal("I-ORG", i) for i in positions) / len(positions)
-    return spans
+    return _bio_spans(run, tagger.tag(feats), feats)
 
 
 def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
@@ -900,7 +886,9 @@ def find_entities(
         if use_rules:
             start = run.tokens[0].start if run.sentence_start else -1
             found = combine(text, found, gazetteer_spans(text, run, tables), tables, start)
-            found = organisation_cues(text, found, tables)
+            if len(run.tokens) > 1 and (run.folded is None or not tables.org_words.isdisjoint(run.folded)):
+                # an organisation cue word in the run (the tagger still holds the run's marginals)
+                found = organisation_cues(text, run, found, tables, resources.tagger)
             if headlines.on_headline(run.tokens[0].start):
                 on_headlines.append((run, found))
                 continue
@@ -1017,26 +1005,35 @@ def confirmed_headline_spans(
     return out
 
 
-def organisation_cues(text: str, spans: list[Span], tables: Tables) -> list[Span]:
-    """Organisation cue words (``org_cues.tsv``) retype the run's spans the alias table does not
+def organisation_cues(text: str, run: Run, spans: list[Span], tables: Tables, tagger: Any) -> list[Span]:
+    """Organisation cue words (``org_cues.tsv``) retype spans of a run the alias table does not
     type: a person's name ending with a legal form is a company ("Harlow Brothers Ltd"), and a
-    place carrying a cue is an organisation where the model is unsure of it (gives ORG at least
-    ``ORG_UNSURE``: "Dinas Perikanan Maluku", "Lagos City Council"; a confident place stays)."""
+    place carrying a cue is an organisation where the model is unsure of it (its mean marginal
+    probability of ORG over the span's tokens is at least ``ORG_UNSURE``: "Dinas Perikanan
+    Maluku"; a confident place stays). ``tagger`` must have tagged ``run`` last."""
     out: list[Span] = []
+    folded = run.folded if run.folded is not None else [fold(t.text) for t in run.tokens]
+    starts = [t.start for t in run.tokens]
     for span in spans:
-        if span.label != "ORG":
-            mention = text[span.start : span.end]
-            words = fold(mention).split()
+        if span.label in ("PER", "LOC"):
+            first = bisect.bisect_left(starts, span.start)
+            end = max(first + 1, bisect.bisect_left(starts, span.end))
+            words = folded[first:end]
             if span.label == "PER":
                 cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix
             else:
-                cued = span.org >= ORG_UNSURE and org_cue_at(words, tables)
+                cued = org_cue_at(words, tables) and _org_marginal(tagger, range(first, end)) >= ORG_UNSURE
             if cued:
-                entry = lookup_alias(mention, tables)
+                entry = lookup_alias(text[span.start : span.end], tables)
                 if entry is None or not entry.trusted:
                     span = Span(span.start, span.end, "ORG")
         out.append(span)
     return out
+
+
+def _org_marginal(tagger: Any, positions: range) -> float:
+    """The mean marginal probability of B-ORG or I-ORG over token positions of the last tagged run."""
+    return sum(tagger.marginal("B-ORG", i) + tagger.marginal("I-ORG", i) for i in positions) / len(positions)
 
 
 def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: Tables) -> list[Span]:
