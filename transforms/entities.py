@@ -192,6 +192,8 @@ def clear_caches(tables: Tables) -> None:
     for cache in (tables.word_features, tables.run_pieces, tables.mentions, tables.span_facts):
         cache.clear()
     _shape.cache_clear()
+    _context_word.cache_clear()
+    _GAZ_FEATURES.clear()
 
 
 def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
@@ -224,7 +226,7 @@ class Token(NamedTuple):
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """A candidate run: capitalised tokens (and inner connectors) plus their context.
 
@@ -423,6 +425,7 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
     return runs
 
 
+@lru_cache(maxsize=1 << 15)  # context words recur; hits stay in C (bounded: words come from 50-character windows)
 def _context_word(word: str) -> str:
     """A context word for features: casefolded, edge punctuation stripped (kept when alone)."""
     return (word.strip(_EDGE_PUNCT) or word[:1]).casefold()
@@ -458,33 +461,42 @@ def _shape(word: str) -> str:
 
 
 _POSITIONS = {1: ("pos=S",)} | {n: ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",) for n in range(2, MAX_RUN_TOKENS + 1)}
+_GAZ_FEATURES: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}  # run.gaz -> (g=, g-1=, g+1=) per token
+
+
+def _gaz_features(gaz: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    padded = ("^", *gaz, "$")
+    out = tuple(("g=" + padded[i + 1], "g-1=" + padded[i], "g+1=" + padded[i + 2]) for i in range(len(gaz)))
+    if len(_GAZ_FEATURES) < 10_000:  # few distinct tag sequences occur; bounded all the same
+        _GAZ_FEATURES[gaz] = out
+    return out
 
 
 def run_features(run: Run, tables: Tables) -> list[list[str]]:
     """CRF features for each token of a run (strings; crfsuite weights them 1.0)."""
     cache = tables.word_features
-    words = [t.text for t in run.tokens]
-    infos = [cache.get(w) or _word_info(w, tables) for w in words]
-    lower = [info[0] for info in infos]
-    n = len(words)
+    infos = [cache.get(t.text) or _word_info(t.text, tables) for t in run.tokens]
+    n = len(infos)
     left, right = run._words()
-    context = ["^", "^", *left, *lower, *right, "$", "$"]
+    context = ["^", "^", *left, *[info[0] for info in infos], *right, "$", "$"]
     offset = len(left) + 2
-    gaz = ["^", *run.gaz, "$"]
-    common = sum(info[1] for info in infos)
+    gaz = tuple(run.gaz)
+    gazf = _GAZ_FEATURES.get(gaz) or _gaz_features(gaz)
+    common = 0
+    for info in infos:
+        common += info[1]
     shared = ("runlc=" + ("0" if not common else "all" if common == n else "some"), "n=" + str(min(n, 4)))
     positions = _POSITIONS.get(n) or ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
     feats: list[list[str]] = []
     for i in range(n):
         c = i + offset
         lw, prev, nxt = context[c], context[c - 1], context[c + 1]
+        g = gazf[i]
         f = [
             *infos[i][2],
             *shared,
             positions[i],
-            "g=" + gaz[i + 1],
-            "g-1=" + gaz[i],
-            "g+1=" + gaz[i + 2],
+            *g,
             "-1=" + prev,
             "+1=" + nxt,
             "-2=" + context[c - 2],
@@ -492,14 +504,16 @@ def run_features(run: Run, tables: Tables) -> list[list[str]]:
             "-1w=" + prev + "|" + lw,
             "w+1=" + lw + "|" + nxt,
         ]
-        if i == 0:
-            if run.sentence_start:
-                f.append("sent")
-                if infos[0][1]:
-                    f.append("lc_sent")
-            if _title_before(context, c, tables):  # titles inside runs were cut out
-                f.append("title")
         feats.append(f)
+    if not feats:
+        return feats
+    first = feats[0]
+    if run.sentence_start:
+        first.append("sent")
+        if infos[0][1]:
+            first.append("lc_sent")
+    if _title_before(context, offset, tables):  # titles inside runs were cut out
+        first.append("title")
     return feats
 
 
