@@ -12,7 +12,7 @@ from pipelines.options import KafkaOptions, kafka_config
 from transforms.kafka_io import (
     END_ESTIMATES, UNBOUNDED_STOP, EndOffsetEstimates, KafkaConfig, KafkaOffsetTracker, PartitionRange,
     _PartitionRestrictions, KafkaPartition, event_time_of, parse_api_version, parse_event_time, range_progress,
-    raw_record_of, record_key,
+    producer_settings, raw_record_of, record_key,
 )
 from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -23,6 +23,18 @@ from apache_beam.options.pipeline_options import PipelineOptions
 ])
 def test_api_version(text, expected):
     assert parse_api_version(text) == expected
+
+
+def test_producer_batches_hold_many_enriched_articles():
+    # kafka-python's 16 KB default closed a batch every ~2 enriched articles (5-8 KB each)
+    settings = producer_settings(8 << 20)
+    assert settings["batch_size"] >= 64 * 8 * 1024
+    assert settings["batch_size"] <= settings["max_request_size"]
+
+
+def test_producer_batch_never_exceeds_the_request_limit():
+    settings = producer_settings(100_000)
+    assert settings["batch_size"] == 100_000 == settings["max_request_size"]
 
 
 @pytest.mark.parametrize("text", ["0", "1.2.3.4", "latest", "0.x"])

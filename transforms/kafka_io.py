@@ -144,20 +144,34 @@ def make_consumer(config: KafkaConfig, group_id: Optional[str], max_record_bytes
     )
 
 
-def make_producer(config: KafkaConfig, max_request_bytes: int = 8 << 20, **extra: Any):
-    """A producer that waits for all in-sync replicas and retries through broker outages."""
-    from kafka import KafkaProducer
+PRODUCER_BATCH_BYTES = 1 << 20  # per-partition batch; kafka-python's 16 KB default holds ~2 enriched articles
 
-    settings: dict[str, Any] = {
+
+def producer_settings(max_request_bytes: int = 8 << 20) -> dict[str, Any]:
+    """The sinks' producer settings (before the connection's ``client_kwargs``).
+
+    ``batch_size`` is raised from kafka-python's 16 KB: enriched articles are 5-8 KB, so
+    the default closed a batch every ~2 records and the producer's network thread built
+    one produce request per ~2 records (~0.25 CPU-ms per article, holding the GIL).
+    """
+    return {
         "acks": "all",
         "retries": 2**31 - 1,
         "retry_backoff_ms": 200,
         "linger_ms": 2,
+        "batch_size": min(PRODUCER_BATCH_BYTES, max_request_bytes),
         "max_request_size": max_request_bytes,
         "max_in_flight_requests_per_connection": 1,
         "delivery_timeout_ms": 300_000,
         "request_timeout_ms": 30_000,
     }
+
+
+def make_producer(config: KafkaConfig, max_request_bytes: int = 8 << 20, **extra: Any):
+    """A producer that waits for all in-sync replicas and retries through broker outages."""
+    from kafka import KafkaProducer
+
+    settings = producer_settings(max_request_bytes)
     if config.api_version is not None and config.api_version < (0, 11):
         settings["enable_idempotence"] = False  # needs 0.11+; said explicitly to avoid a warning
     settings.update(extra)
