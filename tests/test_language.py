@@ -10,6 +10,7 @@ from schemas.records import Article, Origin, RawArticle
 from transforms.language import (
     MIN_CONFIDENCE,
     UNDETERMINED,
+    count_letters,
     detect_language,
     language_spans,
     load_detectors,
@@ -184,3 +185,18 @@ def test_heavy_detectors_are_built_only_when_a_text_needs_them(detectors):
     assert detect_language(short, fresh) == detect_language(short, detectors)
     assert {"lingua", "malay_pair"} <= set(vars(fresh))
     assert load_detectors() is detectors  # one set per process, shared by every DoFn instance
+
+
+@pytest.mark.parametrize("text", [
+    "Harga cabai naik lagi di pasar induk pagi ini. " * 40,       # letters from the start
+    "2024-05-01 | 10:15 | 3,5% | " * 30 + "Sungai meluap setelah hujan deras. " * 20,  # letters late
+    "1234567890 " * 200 + "kata",                                 # almost no letters
+    "—" * 600 + "Ein kurzer Satz über das Wetter." * 10,            # punctuation first
+    "short text",
+])
+@pytest.mark.parametrize("enough", [20, 40, 250])
+def test_count_letters_early_stop_agrees_with_full_count(text, enough):
+    full = count_letters(text)
+    assert full == sum(ch.isalpha() for ch in text)
+    assert (count_letters(text, enough) >= enough) == (full >= enough)
+    assert count_letters(text, enough) <= full

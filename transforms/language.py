@@ -164,11 +164,15 @@ def load_detectors() -> Detectors:
 
 
 def count_letters(text: str, enough: Optional[int] = None) -> int:
-    """Letters in ``text``; with ``enough``, may stop early once that many are certain."""
-    if enough is not None and len(text) > 6 * enough:
-        found = len(_NON_LETTERS.sub("", text[: 6 * enough]))
-        if found >= enough:
-            return found
+    """Letters in ``text``; with ``enough``, may stop early once that many are certain
+    (then the count is of a prefix: only ``>= enough`` is meaningful)."""
+    if enough is not None:
+        for window in (2 * enough, 6 * enough):  # prose is mostly letters: the short one usually does
+            if len(text) <= window:
+                break
+            found = len(_NON_LETTERS.sub("", text[:window]))
+            if found >= enough:
+                return found
     return len(_NON_LETTERS.sub("", text))
 
 
