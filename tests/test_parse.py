@@ -1,11 +1,13 @@
 """Parse stage: decoding, validation and one dead-letter reason per kind of bad input."""
 
 import gzip
+import unicodedata
 from pathlib import Path
 
 import lxml.html
 import orjson
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from schemas.records import Article
 from schemas.validate import errors
@@ -89,6 +91,26 @@ def test_html_page_is_reduced_to_main_text():
     assert "Banjir setinggi satu meter" in a.body and "Petugas mengevakuasi" in a.body
     assert "Home | News" not in a.body
     assert a.title == "Banjir di Semarang"
+
+
+_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(_WHITESPACE) + list("ab\u00e9\u200b\x07-")), max_size=60))
+def test_normalize_text_lines_are_single_spaced_and_stripped(text):
+    out = normalize_text(text)
+    for line in out.split("\n"):
+        assert line == line.strip()
+        assert "  " not in line
+        assert all(ch == " " or not ch.isspace() for ch in line)
+    assert "\n\n\n" not in out
+    squeeze = lambda s: "".join(ch for ch in unicodedata.normalize("NFC", s) if not ch.isspace())
+    assert squeeze(out) == squeeze(text).replace("\u200b", "").replace("\x07", "")
+
+
+def test_normalize_text_collapses_every_unicode_space():
+    assert normalize_text("one\u2003\u3000two \t three\u2009\n\u205f four\u1680") == "one two three\nfour"
 
 
 def test_normalize_text_removes_controls_and_extra_space():

@@ -37,7 +37,6 @@ REASONS = (
 
 # Control and format characters except tab/newline; zero-width and BOM go too.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
-_HSPACE = re.compile(r"[^\S\n]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_END = ".!?…:;\"”’)"
@@ -128,8 +127,8 @@ def normalize_text(text: str) -> str:
     """NFC, no control characters, single spaces, unix newlines, at most one blank line."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text.replace("\u00a0", " "))
-    text = _HSPACE.sub(" ", text)
-    text = "\n".join(line.strip() for line in text.split("\n"))
+    # str.split() splits on the same whitespace as the regex \s; collapses and strips each line in one pass
+    text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
     return _BLANK_RUN.sub("\n\n", text).strip()
 
 
