@@ -226,22 +226,39 @@ class Token(NamedTuple):
     end: int
 
 
-@dataclass(slots=True)
 class Run:
     """A candidate run: capitalised tokens (and inner connectors) plus their context.
 
     ``known`` is the trusted alias the whole run spells, if any (then no model call is needed
-    and the context words are never computed)."""
+    and the context words are never computed). ``hits`` are gazetteer matches (start, end, alias
+    key, ...) at offset ``base``. Runs of :func:`candidate_runs` keep their tokens as a flat tuple
+    (text, start, end, ...) relative to ``base`` and make :class:`Token` objects only when asked."""
 
-    text: str = field(repr=False)
-    tokens: list[Token]
-    sentence_start: bool
-    gaz: Sequence[str]  # gazetteer BIO tags of the tokens
-    known: Optional[AliasEntry] = None
-    hits: Optional[tuple[Any, ...]] = field(default=None, repr=False)  # (start, end, alias key, ...) at ``base``
-    base: int = field(default=0, repr=False)
-    folded: Optional[tuple[str, ...]] = field(default=None, repr=False)  # fold() of each token, if known
-    _context: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = field(default=None, repr=False)
+    __slots__ = ("text", "sentence_start", "gaz", "known", "hits", "base", "folded", "start", "end", "words",
+                 "_flat", "_flat_base", "_tokens", "_context")
+
+    def __init__(
+        self, text: str, tokens: Optional[list[Token]], sentence_start: bool, gaz: Sequence[str],
+        known: Optional[AliasEntry] = None, hits: Optional[tuple[Any, ...]] = None, base: int = 0,
+        folded: Optional[tuple[str, ...]] = None, flat: Optional[tuple[Any, ...]] = None,
+        words: Optional[tuple[str, ...]] = None,
+    ):
+        self.text, self.sentence_start, self.gaz, self.known = text, sentence_start, gaz, known
+        self.hits, self.base, self.folded, self._tokens, self._context = hits, base, folded, tokens, None
+        if tokens is not None:  # absolute offsets
+            self._flat, self._flat_base = tuple([x for t in tokens for x in t]), 0
+            self.words = tuple([t.text for t in tokens])
+            self.start, self.end = (tokens[0].start, tokens[-1].end) if tokens else (0, 0)
+        else:  # ``flat`` relative to ``base``, ``words`` its texts
+            self._flat, self._flat_base, self.words = flat, base, words
+            self.start, self.end = base + flat[1], base + flat[-1]
+
+    @property
+    def tokens(self) -> list[Token]:
+        if self._tokens is None:
+            flat, base = self._flat, self._flat_base
+            self._tokens = [Token(flat[j], base + flat[j + 1], base + flat[j + 2]) for j in range(0, len(flat), 3)]
+        return self._tokens
 
     @property
     def left(self) -> tuple[str, ...]:
@@ -255,7 +272,7 @@ class Run:
 
     def _words(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self._context is None:
-            start, end, text = self.tokens[0].start, self.tokens[-1].end, self.text
+            start, end, text = self.start, self.end, self.text
             before = text[max(0, start - 50) : start].rsplit("\n", 1)[-1]
             after = text[end : end + 40].split("\n", 1)[0]
             self._context = (
@@ -367,8 +384,8 @@ def _title_at(words: Sequence[Token], i: int, tables: Tables) -> int:
 #   the piece starts after a full stop, it is one common lower-case word no alias knows (dropped
 #   at a sentence start), tokens (text, start, end, text, start, end, ...), gazetteer tags,
 #   key of the trusted alias the part spells or None, gazetteer matches (start, end, alias key,
-#   ...), fold() of each token.
-_PART_FIELDS = 8
+#   ...), fold() of each token, the tokens' texts.
+_PART_FIELDS = 9
 
 
 def _run_pieces(run_text: str, tables: Tables) -> tuple[Any, ...]:
@@ -390,6 +407,7 @@ def _run_pieces(run_text: str, tables: Tables) -> tuple[Any, ...]:
             out += (
                 first.start if k == 0 else -1, after_stop, common_word, tuple([x for t in part for x in t]), gaz, known,
                 tuple(_gazetteer_hits(run_text, part, gaz, tables)), tuple([fold(t.text) for t in part]),
+                tuple([t.text for t in part]),
             )
     return tuple(out)
 
@@ -410,7 +428,7 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
                 cache[run_text] = parts
         base = match.start()
         for i in range(0, len(parts), _PART_FIELDS):
-            first, after_stop, common_word, tokens, gaz, known, hits, folded = parts[i : i + _PART_FIELDS]
+            first, after_stop, common_word, tokens, gaz, known, hits, folded, words = parts[i : i + _PART_FIELDS]
             sentence_start = False  # a piece's later parts
             if first >= 0:
                 start = base + first
@@ -419,8 +437,8 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
                 if sentence_start and common_word:
                     continue  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
             runs.append(Run(
-                text, [Token(tokens[j], base + tokens[j + 1], base + tokens[j + 2]) for j in range(0, len(tokens), 3)],
-                sentence_start, gaz, aliases[known] if known is not None else None, hits, base, folded,
+                text, None, sentence_start, gaz, aliases[known] if known is not None else None, hits, base, folded,
+                tokens, words,
             ))
     return runs
 
@@ -475,7 +493,7 @@ def _gaz_features(gaz: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
 def run_features(run: Run, tables: Tables) -> list[list[str]]:
     """CRF features for each token of a run (strings; crfsuite weights them 1.0)."""
     cache = tables.word_features
-    infos = [cache.get(t.text) or _word_info(t.text, tables) for t in run.tokens]
+    infos = [cache.get(w) or _word_info(w, tables) for w in run.words]
     n = len(infos)
     left, right = run._words()
     context = ["^", "^", *left, *[info[0] for info in infos], *right, "$", "$"]
@@ -573,7 +591,8 @@ class Span:
 def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
     spans: list[Span] = []
     cur: Optional[Span] = None
-    for tok, tag, f in zip(run.tokens, tags, feats):
+    flat, base = run._flat, run._flat_base
+    for j, tag, f in zip(range(0, len(flat), 3), tags, feats):
         if tag == "O" or tag.startswith("B-") or (cur is not None and cur.label != tag[2:]):
             if cur is not None:
                 spans.append(cur)
@@ -581,9 +600,9 @@ def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) ->
             if tag == "O":
                 continue
         if cur is None:
-            cur = Span(tok.start, tok.end, tag[2:], "title" in f)
+            cur = Span(base + flat[j + 1], base + flat[j + 2], tag[2:], "title" in f)
         else:
-            cur.end = tok.end
+            cur.end = base + flat[j + 2]
     if cur is not None:
         spans.append(cur)
     return spans
@@ -891,19 +910,19 @@ def find_entities(
     on_headlines: list[tuple[Run, list[Span]]] = []
     for run in runs:
         if use_rules and run.known is not None:  # a known name alone: no model call needed
-            spans.append(Span(run.tokens[0].start, run.tokens[-1].end, run.known.label))
+            spans.append(Span(run.start, run.end, run.known.label))
             continue
         if not use_model:
             spans.extend(gazetteer_spans(text, run, tables))
             continue
         found = model_spans(run, tables, resources.tagger)
         if use_rules:
-            start = run.tokens[0].start if run.sentence_start else -1
+            start = run.start if run.sentence_start else -1
             found = combine(text, found, gazetteer_spans(text, run, tables), tables, start)
-            if len(run.tokens) > 1 and (run.folded is None or not tables.org_words.isdisjoint(run.folded)):
+            if len(run.words) > 1 and (run.folded is None or not tables.org_words.isdisjoint(run.folded)):
                 # an organisation cue word in the run (the tagger still holds the run's marginals)
                 found = organisation_cues(text, run, found, tables, resources.tagger)
-            if headlines.on_headline(run.tokens[0].start):
+            if headlines.on_headline(run.start):
                 on_headlines.append((run, found))
                 continue
         spans.extend(found)
@@ -1068,7 +1087,9 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
     starts = sorted((s.start, s.end) for s in spans)
     added = []
     for run in runs:
-        folded = run.folded if run.folded is not None else [fold(tok.text) for tok in run.tokens]
+        folded = run.folded if run.folded is not None else [fold(w) for w in run.words]
+        if parts.isdisjoint(folded):
+            continue
         for tok, key in zip(run.tokens, folded):
             if key in parts and tok.start not in covered and not _inside(starts, tok.start):
                 entry = lookup_alias(tok.text, tables)
