@@ -193,7 +193,7 @@ def clear_caches(tables: Tables) -> None:
         cache.clear()
     _shape.cache_clear()
     _context_word.cache_clear()
-    _GAZ_FEATURES.clear()
+    _RUN_FEATURES.clear()
 
 
 def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
@@ -479,14 +479,21 @@ def _shape(word: str) -> str:
 
 
 _POSITIONS = {1: ("pos=S",)} | {n: ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",) for n in range(2, MAX_RUN_TOKENS + 1)}
-_GAZ_FEATURES: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}  # run.gaz -> (g=, g-1=, g+1=) per token
+_RUN_FEATURES: dict[tuple[tuple[str, ...], str], tuple[tuple[str, ...], ...]] = {}  # see _run_level_features
 
 
-def _gaz_features(gaz: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+def _run_level_features(gaz: tuple[str, ...], runlc: str) -> tuple[tuple[str, ...], ...]:
+    """Per token: the features that depend only on the run's gazetteer tags and its count of
+    common words (runlc=, n=, pos=, g=, g-1=, g+1=); few distinct ones occur, so kept (bounded)."""
+    n = len(gaz)
     padded = ("^", *gaz, "$")
-    out = tuple(("g=" + padded[i + 1], "g-1=" + padded[i], "g+1=" + padded[i + 2]) for i in range(len(gaz)))
-    if len(_GAZ_FEATURES) < 10_000:  # few distinct tag sequences occur; bounded all the same
-        _GAZ_FEATURES[gaz] = out
+    shared = ("runlc=" + runlc, "n=" + str(min(n, 4)))
+    positions = _POSITIONS.get(n) or ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
+    out = tuple(
+        (*shared, positions[i], "g=" + padded[i + 1], "g-1=" + padded[i], "g+1=" + padded[i + 2]) for i in range(n)
+    )
+    if len(_RUN_FEATURES) < 10_000:
+        _RUN_FEATURES[(gaz, runlc)] = out
     return out
 
 
@@ -498,31 +505,27 @@ def run_features(run: Run, tables: Tables) -> list[list[str]]:
     left, right = run._words()
     context = ["^", "^", *left, *[info[0] for info in infos], *right, "$", "$"]
     offset = len(left) + 2
-    gaz = tuple(run.gaz)
-    gazf = _GAZ_FEATURES.get(gaz) or _gaz_features(gaz)
     common = 0
     for info in infos:
         common += info[1]
-    shared = ("runlc=" + ("0" if not common else "all" if common == n else "some"), "n=" + str(min(n, 4)))
-    positions = _POSITIONS.get(n) or ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
+    runlc = "0" if not common else "all" if common == n else "some"
+    gaz = tuple(run.gaz)
+    static = _RUN_FEATURES.get((gaz, runlc)) or _run_level_features(gaz, runlc)
     feats: list[list[str]] = []
-    for i in range(n):
-        c = i + offset
+    c = offset
+    for info, fixed in zip(infos, static):
         lw, prev, nxt = context[c], context[c - 1], context[c + 1]
-        g = gazf[i]
-        f = [
-            *infos[i][2],
-            *shared,
-            positions[i],
-            *g,
+        feats.append([
+            *info[2],
+            *fixed,
             "-1=" + prev,
             "+1=" + nxt,
             "-2=" + context[c - 2],
             "+2=" + context[c + 2],
             "-1w=" + prev + "|" + lw,
             "w+1=" + lw + "|" + nxt,
-        ]
-        feats.append(f)
+        ])
+        c += 1
     if not feats:
         return feats
     first = feats[0]
@@ -657,16 +660,22 @@ def combine(
     * a span made only of weekday/month/nationality words is dropped ("Thursday", "Russian").
     """
     out: list[Span] = []
+    span_facts = tables.span_facts
     for span in model:
         if span.start == sentence_start:
             span = _strip_participle(text, span, tables)
-        span = _strip_title(text, span, tables) if span is not None else None
         if span is None:
             continue
         mention = text[span.start : span.end]
-        key, junk, shouting, _ = _span_facts(mention, tables)
+        facts = span_facts.get(mention) or _span_facts(mention, tables)
+        if facts[3] is not None:  # a leading title (see _strip_title)
+            cut, person = facts[3]
+            span = Span(span.start + cut, span.end, "PER" if person else span.label, True)
+            mention = text[span.start : span.end]
+            facts = span_facts.get(mention) or _span_facts(mention, tables)
+        key, junk, shouting, _ = facts
         entry = tables.aliases[key] if key is not None else None
-        inner = [g for g in gazetteer if span.start <= g.start and g.end <= span.end]
+        inner = [g for g in gazetteer if span.start <= g.start and g.end <= span.end] if gazetteer else []
         if entry is not None and entry.trusted:
             span.label = entry.label
         elif junk:
@@ -685,12 +694,18 @@ def combine(
         elif span.title and span.label != "PER" and entry is None and _looks_like_name(mention, tables):
             span.label = "PER"
         out.append(span)
-    taken = [(s.start, s.end) for s in out]
-    for g in gazetteer:
-        if not any(a < g.end and g.start < b for a, b in taken):
-            out.append(g)
-    out.sort(key=lambda s: s.start)
+    if gazetteer:
+        taken = [(s.start, s.end) for s in out]
+        for g in gazetteer:
+            if not any(a < g.end and g.start < b for a, b in taken):
+                out.append(g)
+    if len(out) > 1:
+        out.sort(key=_span_start)
     return out
+
+
+def _span_start(span: Span) -> int:
+    return span.start
 
 
 def _not_entity_word(word: str, tables: Tables) -> bool:
@@ -1090,11 +1105,14 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
         folded = run.folded if run.folded is not None else [fold(w) for w in run.words]
         if parts.isdisjoint(folded):
             continue
-        for tok, key in zip(run.tokens, folded):
-            if key in parts and tok.start not in covered and not _inside(starts, tok.start):
-                entry = lookup_alias(tok.text, tables)
-                if entry is None or entry.label == "PER":
-                    added.append(Span(tok.start, tok.end, "PER"))
+        flat, base = run._flat, run._flat_base  # (text, start, end) per token, at ``base``
+        for j, key in zip(range(0, len(flat), 3), folded):
+            if key in parts:
+                start = base + flat[j + 1]
+                if start not in covered and not _inside(starts, start):
+                    entry = lookup_alias(flat[j], tables)
+                    if entry is None or entry.label == "PER":
+                        added.append(Span(start, base + flat[j + 2], "PER"))
     if not added:
         return spans
     return sorted(spans + added, key=lambda s: s.start)
