@@ -583,7 +583,7 @@ def _title_before(context: Sequence[str], c: int, tables: Tables) -> bool:
 # ----------------------------------------------------------------------------- tagging
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     start: int  # character offsets into the text
     end: int
@@ -592,10 +592,13 @@ class Span:
 
 
 def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
+    flat, base = run._flat, run._flat_base
+    if len(tags) == 1:  # most runs are one word
+        tag = tags[0]
+        return [] if tag == "O" else [Span(base + flat[1], base + flat[2], tag[2:], "title" in feats[0])]
     spans: list[Span] = []
     cur: Optional[Span] = None
-    flat, base = run._flat, run._flat_base
-    for j, tag, f in zip(range(0, len(flat), 3), tags, feats):
+    for j, tag in zip(range(0, len(flat), 3), tags):
         if tag == "O" or tag.startswith("B-") or (cur is not None and cur.label != tag[2:]):
             if cur is not None:
                 spans.append(cur)
@@ -603,7 +606,7 @@ def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) ->
             if tag == "O":
                 continue
         if cur is None:
-            cur = Span(base + flat[j + 1], base + flat[j + 2], tag[2:], "title" in f)
+            cur = Span(base + flat[j + 1], base + flat[j + 2], tag[2:], j == 0 and "title" in feats[0])  # only there
         else:
             cur.end = base + flat[j + 2]
     if cur is not None:
@@ -829,7 +832,8 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
     entities: list[Entity] = []
     for span, canonical, wikidata, label, words, entry in resolved:
         if full_names and (entry is None or not entry.trusted):
-            full = _full_name(words, span.start, full_names.get(words[-1], ())) if words else None
+            candidates = full_names.get(words[-1]) if words else None
+            full = _full_name(words, span.start, candidates) if candidates else None
             if full is not None and (label == "PER" or len(words) == 1):
                 canonical, wikidata, label = full[2], full[3], "PER"
         entities.append(Entity(text[span.start : span.end], label, span.start, span.end, canonical, wikidata))
@@ -957,14 +961,16 @@ def line_shape(line: str, tables: Tables) -> Optional[bool]:
     words = line[:HEADLINE_SAMPLE_CHARS].split()
     limit = len(words) // 8  # lower-case content words allowed (a bound: content <= words)
     lower = capitalised = n = 0
+    function_words = tables.function_words
     for token in words:
         w = token.strip(_EDGE_PUNCT)
-        if not w[:1].isalpha():
+        first = w[:1]
+        if not first.isalpha():
             continue
         n += 1
-        if w[0].isupper():
+        if first.isupper():
             capitalised += 1
-        elif w.casefold() not in tables.function_words:
+        elif w.casefold() not in function_words:
             lower += 1
             if lower > limit:
                 return False if n >= 6 or len(words) >= 6 else None
