@@ -41,6 +41,12 @@ def per_article(fn: Callable[[], object], n: int, rounds: int = 3) -> float:
     return statistics.median(times) / n * 1e3
 
 
+def _fresh(run: ent.Run) -> ent.Run:
+    """A copy of a run as :func:`ent.candidate_runs` makes it, its context words not yet computed."""
+    return ent.Run(run.text, None, run.sentence_start, run.gaz, run.known, run.hits, run.base, run.folded,
+                   run._flat, run.words)
+
+
 def every_token_runs(text: str, tables: ent.Tables) -> list[ent.Run]:
     """All tokens of each line as runs (at most 40 tokens), for the every-token comparison."""
     runs = []
@@ -104,8 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     rows["  candidate runs"] = per_article(lambda: [ent.candidate_runs(t, tables) for t in texts], n)
     runs = [[r for r in ent.candidate_runs(t, tables) if r.known is None] for t in texts]
     rows["  context words + CRF features (runs needing the model)"] = per_article(
-        lambda: [[ent.run_features(ent.Run(r.text, r.tokens, r.sentence_start, r.gaz), tables) for r in rs]
-                 for rs in runs], n)
+        lambda: [[ent.run_features(_fresh(r), tables) for r in rs] for rs in runs], n)
     feats = [[ent.run_features(r, tables) for r in rs] for rs in runs]
     rows["  CRF tagging"] = per_article(lambda: [[res.tagger.tag(f) for f in fs] for fs in feats], n)
     if not args.no_alternatives:
