@@ -40,6 +40,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks.corpus import make_article
+from benchmarks.report import emit
 from schemas.records import Article, Origin, RawArticle, RawRecord
 from transforms.stage import StageError
 from transforms.clean import clean_article, clean_text
@@ -272,10 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         "clean_stage_speed": stage_speed(corpus_articles(args.corpus_n)),
         "errors": {k: {"lost": v["lost"], "missed": v["missed"]} for k, v in rows.items() if v["lost"] or v["missed"]},
     }
-    text = json.dumps(results, indent=2, ensure_ascii=False)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n", encoding="utf-8")
+    emit(results, args.output)
     return 0
 
 

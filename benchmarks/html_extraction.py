@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import re
 
+from benchmarks.report import emit
 from schemas.records import Origin, RawArticle
 from transforms.clean import clean_article
 from transforms.parse import parse_article
@@ -130,11 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "ground-truth.json").exists():
         print(f"no data set at {args.data}", file=sys.stderr)
         return 2
-    results = score(args.data, args.split)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n", encoding="utf-8")
+    emit(score(args.data, args.split), args.output)
     return 0
 
 

@@ -19,7 +19,6 @@ afterwards). Results go to ``benchmarks/results/kafka_bench.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import signal
@@ -37,6 +36,7 @@ import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from benchmarks.corpus import generate
+from benchmarks.report import emit
 
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
@@ -265,9 +265,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     result["bench_process_cpu_seconds"] = round(time.process_time() - bench_cpu, 2)
     result["machine"] = f"{os.cpu_count()} cores, shared; broker Kafka 0.9.0.1 local, 2 partitions per topic"
     result["command"] = "python -m benchmarks.kafka_bench " + " ".join(argv if argv is not None else sys.argv[1:])
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    emit(result, Path(args.output))
     return 0
 
 

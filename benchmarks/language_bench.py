@@ -13,7 +13,6 @@ lines of 2-4 sentences) plus the five seeds in ``samples/``; CPU seconds from
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -23,6 +22,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.report import emit  # noqa: E402
 from transforms.language import detect_language, load_detectors  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "language"
@@ -123,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     report["speedup_sentences"] = round(report["combined"]["sentences_per_cpu_s"] / report["langdetect"]["sentences_per_cpu_s"], 1)
     print(format_report(report))
     if args.write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        emit(report, RESULTS, echo=False)
     return 0
 
 
