@@ -1,0 +1,181 @@
+"""Hand annotation of English news sentences (issue 5): candidates out, offsets in.
+
+Not run in CI (needs ../shared). Two steps:
+
+    .venv/bin/python -m ner.annotate_en candidates KEY_PREFIX... > cand.tsv
+        numbered candidate sentences (``ID<TAB>text``) of the given ScrapingHub articles;
+        articles any en_news_gold.json sentence comes from are refused.
+    .venv/bin/python -m ner.annotate_en build cand.tsv train.ann benchmarks/data/en_news_train.json
+
+An annotation file has one line per kept sentence, written by a human reader:
+``ID | surface=LABEL | surface#2=LABEL``; ``ID`` alone is a sentence without entities, and
+sentences not listed are skipped (menus, garbage). ``#n`` picks the n-th whole-word
+occurrence of the surface; a surface that is missing, or occurs more than once without
+``#n``, is an error (the build fails loudly rather than guess).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUND_TRUTH = ROOT.parent / "shared" / "data" / "html-extraction" / "scrapinghub" / "ground-truth.json"
+EN_NEWS_GOLD = ROOT / "benchmarks" / "data" / "en_news_gold.json"
+LABELS = ("PER", "ORG", "LOC")
+SOURCE = (
+    "ScrapingHub article-extraction benchmark ground truth (MIT), articleBody of the articles listed in "
+    "'articles' (none of them is an article of en_news_gold.json); sentences hand-annotated PER/ORG/LOC for "
+    "this project with the guidelines of en_news_gold.json (CoNLL-style: no products, nationalities, events "
+    "or works; titles, a leading 'The' and a possessive 's are not part of a name)"
+)
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an opening capital,
+# digit or quote; not after a short abbreviation or a single initial.
+_END = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Capt|Prof|Rev|No|vs|Inc|Corp|Co|Ltd|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Ave|Mt|Ft|U\.S|U\.K|D\.C|a\.m|p\.m|e\.g|i\.e)|\b[A-Z])\.$"
+)
+
+
+def split_sentences(body: str) -> list[str]:
+    """Sentences of an article body: paragraphs (line breaks) cut at sentence ends."""
+    out: list[str] = []
+    for para in body.split("\n"):
+        para = para.replace("\t", " ").strip()
+        start = 0
+        for m in _END.finditer(para):
+            piece = para[start:m.start() + 1]
+            if _ABBREV.search(piece):
+                continue
+            out.append(para[start:m.end()].strip())
+            start = m.end()
+        if para[start:].strip():
+            out.append(para[start:].strip())
+    return out
+
+
+def is_candidate(sentence: str) -> bool:
+    """Long enough to be prose, not a menu line or a bare heading."""
+    return 30 <= len(sentence) <= 400 and len(sentence.split()) >= 6 and sentence[-1] in ".!?\"”’)"
+
+
+def held_out_keys(ground_truth: dict[str, dict]) -> set[str]:
+    """Articles any test sentence comes from (same check as ner.train.news_texts)."""
+    gold = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
+    return {key for key, row in ground_truth.items()
+            if any(s in row["articleBody"] or s in row["articleBody"].replace("\n", " ") for s in gold)}
+
+
+def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:
+    """Character span of ``surface`` as a whole word in ``text`` (n-th occurrence if given)."""
+    if surface != surface.strip() or not surface:
+        raise ValueError(f"surface {surface!r} has surrounding spaces or is empty")
+    starts = [m.start() for m in re.finditer(re.escape(surface), text)
+              if (m.start() == 0 or not text[m.start() - 1].isalnum())
+              and (m.end() == len(text) or not text[m.end()].isalnum())]
+    if not starts:
+        raise ValueError(f"{surface!r} not found in {text!r}")
+    if occurrence is None:
+        if len(starts) > 1:
+            raise ValueError(f"{surface!r} occurs {len(starts)} times in {text!r}: give #n")
+        occurrence = 1
+    if not 1 <= occurrence <= len(starts):
+        raise ValueError(f"{surface!r} has no occurrence #{occurrence} in {text!r}")
+    start = starts[occurrence - 1]
+    return start, start + len(surface)
+
+
+def parse_line(line: str) -> tuple[str, list[tuple[str, int | None, str]]]:
+    """``ID | surface=LABEL | surface#2=LABEL`` -> (ID, [(surface, occurrence, label)])."""
+    parts = [p.strip() for p in line.split(" | ")]
+    items = []
+    for part in parts[1:]:
+        surface, sep, label = part.rpartition("=")
+        if not sep or label not in LABELS:
+            raise ValueError(f"bad entity {part!r} in line {line!r}")
+        occurrence = None
+        m = re.fullmatch(r"(.+)#(\d+)", surface)
+        if m:
+            surface, occurrence = m.group(1), int(m.group(2))
+        items.append((surface, occurrence, label))
+    return parts[0], items
+
+
+def annotate(text: str, items: list[tuple[str, int | None, str]]) -> list[list]:
+    """Sorted, non-overlapping [start, end, label] spans of the listed entities."""
+    spans = sorted([*locate(text, surface, occ), label] for surface, occ, label in items)
+    for a, b in zip(spans, spans[1:]):
+        if b[0] < a[1]:
+            raise ValueError(f"overlapping spans {a} {b} in {text!r}")
+    return spans
+
+
+def read_candidates(path: Path) -> dict[str, str]:
+    rows = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        ident, _, text = line.partition("\t")
+        rows[ident] = text
+    return rows
+
+
+def build(candidates: dict[str, str], annotation: Path, keys: list[str]) -> dict:
+    """The JSON document of one annotation file (articles resolved from ID prefixes)."""
+    sentences, used, seen = [], set(), set()
+    for lineno, line in enumerate(annotation.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            ident, items = parse_line(line)
+            if ident in seen:
+                raise ValueError(f"{ident} annotated twice")
+            seen.add(ident)
+            text = candidates[ident]
+            sentences.append({"text": text, "entities": annotate(text, items)})
+        except (KeyError, ValueError) as exc:
+            sys.exit(f"{annotation}:{lineno}: {exc}")
+        prefix = ident.rsplit("-", 1)[0]
+        matches = [k for k in keys if k.startswith(prefix)]
+        if len(matches) != 1:
+            sys.exit(f"{annotation}:{lineno}: article prefix {prefix} matches {len(matches)} articles")
+        used.add(matches[0])
+    return {"source": SOURCE, "articles": sorted(used), "sentences": sentences}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    cand = sub.add_parser("candidates")
+    cand.add_argument("prefixes", nargs="+")
+    bld = sub.add_parser("build")
+    bld.add_argument("candidates", type=Path)
+    bld.add_argument("annotation", type=Path)
+    bld.add_argument("output", type=Path)
+    args = parser.parse_args()
+    ground_truth = json.loads(GROUND_TRUTH.read_text(encoding="utf-8"))
+    held = held_out_keys(ground_truth)
+    if args.cmd == "candidates":
+        for prefix in args.prefixes:
+            (key,) = [k for k in ground_truth if k.startswith(prefix)]
+            if key in held:
+                sys.exit(f"{key} is an article of the test sentences")
+            for i, sentence in enumerate(split_sentences(ground_truth[key]["articleBody"])):
+                if is_candidate(sentence):
+                    print(f"{key[:10]}-{i:03d}\t{sentence}")
+        return
+    doc = build(read_candidates(args.candidates), args.annotation, list(ground_truth))
+    if set(doc["articles"]) & held:
+        sys.exit("annotation uses an article of the test sentences")
+    args.output.write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    counts = {label: sum(e[2] == label for s in doc["sentences"] for e in s["entities"]) for label in LABELS}
+    empty = sum(not s["entities"] for s in doc["sentences"])
+    print(f"{args.output}: {len(doc['sentences'])} sentences ({empty} without entities), {counts}, "
+          f"{len(doc['articles'])} articles")
+
+
+if __name__ == "__main__":
+    main()
