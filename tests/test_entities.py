@@ -466,3 +466,24 @@ def test_org_marginal_is_the_models_weight_of_org(resources: ent.EntityResources
 )
 def test_cued_organisations_in_unseen_sentences(text: str, name: str, resources: ent.EntityResources) -> None:
     assert (name, "ORG") in {(e.text, e.label) for e in ent.find_entities(text, resources)}
+
+
+@pytest.mark.parametrize(
+    "text, mention, label, expected",
+    [  # the model's span starts with a known place; it is split only when a person's name follows
+        ("Banjir melanda Sulawesi Tenggara pekan ini.", "Sulawesi Tenggara", "LOC", {("Sulawesi Tenggara", "LOC")}),
+        ("Hujan deras di Papua Barat Daya kemarin.", "Papua Barat Daya", "LOC", {("Papua Barat Daya", "LOC")}),
+        ("Officials in Sweden North said so.", "Sweden North", "LOC", {("Sweden North", "LOC")}),
+        ("Kemarin Jepang Fumio Kishida berpidato.", "Jepang Fumio Kishida", "PER",
+         {("Jepang", "LOC"), ("Fumio Kishida", "PER")}),
+        ("Envoy Norway Erna Solberg arrived.", "Norway Erna Solberg", "LOC",
+         {("Norway", "LOC"), ("Erna Solberg", "PER")}),
+    ],
+)
+def test_a_known_place_heading_a_span_is_split_off_only_before_a_person(text, mention, label, expected) -> None:
+    tables = ent.load_tables()
+    start = text.index(mention)
+    model = [ent.Span(start, start + len(mention), label)]
+    run = next(r for r in ent.candidate_runs(text, tables) if r.start <= start < r.end)
+    got = ent.combine(text, model, ent.gazetteer_spans(text, run, tables), tables)
+    assert {(text[s.start : s.end], s.label) for s in got} == expected

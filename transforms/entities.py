@@ -659,7 +659,8 @@ def combine(
       starting at ``sentence_start``);
     * a span that is a trusted alias takes the alias's type ("Israel" is LOC);
     * a span made of two known names side by side is split ("Hamas Abu Marzouk");
-    * a known place or organisation heading a span is split off ("Rusia Vladimir Putin");
+    * a known place or organisation heading a span is split off when a person's name follows
+      ("Rusia Vladimir Putin"; "Jawa Timur" stays one place);
     * a span made only of weekday/month/nationality words is dropped ("Thursday", "Russian").
     """
     out: list[Span] = []
@@ -688,12 +689,12 @@ def combine(
         elif len(inner) >= 2 and inner[0].start == span.start and inner[-1].end == span.end and _adjacent(text, inner):
             out.extend(inner)
             continue
-        elif inner and inner[0].start == span.start and inner[0].end < span.end and inner[0].label != "PER":
-            out.append(inner[0])
-            span = Span(_next_token_start(text, inner[0].end), span.end, span.label, span.title)
-            rest = text[span.start : span.end]
-            if _looks_like_name(rest, tables) and (span.label == "PER" or inner[0].label == "LOC"):
-                span.label = "PER"  # "Iran Ali Bagheri Kani": a country, then a person
+        elif (
+            inner and inner[0].start == span.start and inner[0].end < span.end and inner[0].label != "PER"
+            and _rest_is_person(text, inner[0], span, tables)
+        ):
+            out.append(inner[0])  # "Iran Ali Bagheri Kani": a country, then a person
+            span = Span(_next_token_start(text, inner[0].end), span.end, "PER", span.title)
         elif span.title and span.label != "PER" and entry is None and _looks_like_name(mention, tables):
             span.label = "PER"
         out.append(span)
@@ -705,6 +706,18 @@ def combine(
     if len(out) > 1:
         out.sort(key=_span_start)
     return out
+
+
+def _rest_is_person(text: str, head: Span, span: Span, tables: Tables) -> bool:
+    """Is the rest of a model span after a known place or organisation ``head`` a person's name
+    ("Rusia Vladimir Putin")? Otherwise the model's one span stands: a compass word or a common
+    word after a place is part of its name ("Jawa Timur", "Kalimantan Selatan")."""
+    rest = text[_next_token_start(text, head.end) : span.end]
+    return (
+        (span.label == "PER" or head.label == "LOC")
+        and _looks_like_name(rest, tables)
+        and not any(_not_entity_word(w, tables) for w in rest.split())
+    )
 
 
 def _span_start(span: Span) -> int:
