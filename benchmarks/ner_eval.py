@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ner.corpus import DATASETS, SHARED, Sentence, load
-from ner.train import EN_NEWS_GOLD, load_nerp_recased
+from ner.corpus import DATASETS, SHARED, Sentence, load, load_json
+from ner.train import EN_NEWS, load_nerp_recased
 from schemas.records import Article, Origin, RawArticle
 from transforms import entities as ent
 
@@ -86,11 +86,6 @@ def speed(texts: list[str], resources: ent.EntityResources, repeat: int, rounds:
     }
 
 
-def en_news_gold() -> list[Sentence]:
-    rows = json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]
-    return [Sentence(r["text"], tuple(tuple(e) for e in r["entities"])) for r in rows]
-
-
 def english_news(size: int = 3000) -> list[str]:
     """English news bodies of the ScrapingHub extraction benchmark (unlabelled), cut to ``size``."""
     path = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
@@ -112,10 +107,8 @@ def main() -> None:
     for dataset, lang in [(d, l) for d, (l, _) in DATASETS.items()] + extra:
         if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
             sentences = load_nerp_recased(args.split, cased)
-        elif dataset == "en-news-hand":  # English news sentences annotated for this project (test only)
-            if args.split != "test":
-                continue
-            sentences = en_news_gold()
+        elif dataset == "en-news-hand":  # English news sentences annotated for this project (dev/test files)
+            sentences = load_json(EN_NEWS[args.split])
         else:
             sentences = load(dataset, args.split)
         results["f1"][dataset] = {

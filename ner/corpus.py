@@ -7,6 +7,7 @@ compared with any tokenisation. Each dataset's tags are mapped onto PER/ORG/LOC;
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def _sentence(words: list[str], tags: list[str]) -> Sentence:
     if cur is not None:
         spans.append(tuple(cur))
     return Sentence(" ".join(words), tuple(spans))
+
+
+def load_json(path: Path) -> list[Sentence]:
+    """Sentences of a hand-annotated JSON file ({"sentences": [{"text", "entities": [[start, end, label]]}]})."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["sentences"]
+    return [Sentence(r["text"], tuple(sorted(tuple(e) for e in r["entities"]))) for r in rows]
 
 
 def load(dataset: str, split: str, root: Path = SHARED) -> list[Sentence]:
