@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import FrozenInstanceError
 
+import apache_beam as beam
 import orjson
 import pytest
 from apache_beam.utils.timestamp import Timestamp
@@ -11,9 +13,10 @@ from apache_beam.utils.timestamp import Timestamp
 from pipelines.options import KafkaOptions, kafka_config
 from transforms.kafka_io import (
     END_ESTIMATES, UNBOUNDED_STOP, EndOffsetEstimates, KafkaConfig, KafkaOffsetTracker, PartitionRange,
-    _PartitionRestrictions, KafkaPartition, event_time_of, parse_api_version, parse_event_time, range_progress,
+    _PartitionRestrictions, KafkaPartition, ReadFromKafka, ReadSettings, event_time_of, parse_api_version, parse_event_time, range_progress,
     producer_settings, raw_record_of, record_key,
 )
+from apache_beam.internal import pickler
 from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -233,3 +236,56 @@ def test_added_partitions_tracker_claims_checkpoints_and_reports_backlog():
     assert pickle.loads(pickle.dumps(residual)) == residual
     assert provider.truncate(None, residual) is None
     assert provider.restriction_size(None, AddedPartitionsRange("grown", 3, ())) == 1.0
+
+
+def _reader_dofns(transform: ReadFromKafka) -> list:
+    """The source's own DoFns in ``transform``'s graph (planner, reader), not ``Create``'s."""
+    pipeline = beam.Pipeline()
+    pipeline | transform
+    found = []
+
+    class Collect(beam.pipeline.PipelineVisitor):
+        def visit_transform(self, node):
+            if isinstance(node.transform, beam.ParDo) and "Partition" in type(node.transform.fn).__name__:
+                found.append(node.transform.fn)
+
+    pipeline.visit(Collect())
+    return found
+
+
+def test_read_settings_reach_planner_and_reader_whole_and_pickle():
+    config = KafkaConfig("b1:9092", api_version=(2, 3))
+    transform = ReadFromKafka(config, ["raw"], "group-a", bounded=False, max_bytes=12_345, start_from="latest",
+                              max_bundle_records=77, max_bundle_seconds=0.5, poll_timeout_ms=40,
+                              partition_discovery_seconds=9.0)
+    planner, reader = _reader_dofns(transform)
+    assert type(planner).__name__ == "_PlanPartitionsFn" and type(reader).__name__ == "_UnboundedReadPartitionFn"
+    assert planner.settings is reader.settings is transform.settings
+    assert transform.settings == ReadSettings(config, "group-a", 12_345, False, "latest", 77, 0.5, 40, True, 9.0)
+    for fn in (planner, reader):
+        restored = pickler.loads(pickler.dumps(fn))
+        assert type(restored) is type(fn) and restored.settings == transform.settings
+    assert pickler.loads(pickler.dumps(planner)).topics == ["raw"]
+
+
+def test_read_settings_discovery_only_for_unbounded_reads_planned_at_run_time():
+    config = KafkaConfig("b1:9092")
+    bounded = ReadFromKafka(config, ["raw"], "g", bounded=True, max_bytes=1000, partition_discovery_seconds=5.0)
+    planned = ReadFromKafka(config, ["raw"], "g", bounded=False, max_bytes=1000, partition_discovery_seconds=5.0,
+                            partitions=[KafkaPartition("raw", 0, 0, UNBOUNDED_STOP)])
+    assert bounded.settings.discovery_seconds == 0.0 and planned.settings.discovery_seconds == 0.0
+    (reader,) = _reader_dofns(planned)  # a given plan: no planner DoFn
+    assert type(reader).__name__ == "_UnboundedReadPartitionFn" and reader.settings.discovery_seconds == 0.0
+
+
+def test_read_settings_commit_only_with_a_group_and_reject_bad_values():
+    config = KafkaConfig("b1:9092")
+    assert ReadSettings(config, "g", 10, True).commits
+    assert not ReadSettings(config, None, 10, True).commits
+    assert not ReadSettings(config, "g", 10, True, commit_offsets=False).commits
+    with pytest.raises(ValueError, match="start_from"):
+        ReadSettings(config, "g", 10, True, start_from="middle")
+    with pytest.raises(ValueError, match="discovery"):
+        ReadFromKafka(config, ["raw"], "g", bounded=True, max_bytes=10, partition_discovery_seconds=-1)
+    with pytest.raises(FrozenInstanceError):
+        ReadSettings(config, "g", 10, True).max_bytes = 5

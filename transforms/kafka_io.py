@@ -35,7 +35,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, NamedTuple, Optional, Sequence
 
@@ -176,6 +176,41 @@ def make_producer(config: KafkaConfig, max_request_bytes: int = 8 << 20, **extra
         settings["enable_idempotence"] = False  # needs 0.11+; said explicitly to avoid a warning
     settings.update(extra)
     return KafkaProducer(**config.client_kwargs(), **settings)
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """What every part of the source needs to read: one value, passed around whole (it pickles).
+
+    ``commit_offsets`` is only honoured with a ``group_id``; ``discovery_seconds`` > 0 (unbounded
+    reads planned at run time) re-reads the topics' metadata that often for added partitions.
+    """
+
+    config: KafkaConfig
+    group_id: Optional[str]
+    max_bytes: int
+    bounded: bool
+    start_from: str = "earliest"
+    max_bundle_records: int = 1000
+    max_bundle_seconds: float = 1.0
+    poll_timeout_ms: int = 100
+    commit_offsets: bool = True
+    discovery_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.start_from not in ("earliest", "latest"):
+            raise ValueError("start_from must be 'earliest' or 'latest'")
+        if self.discovery_seconds < 0:
+            raise ValueError("partition_discovery_seconds must be >= 0")
+
+    @property
+    def commits(self) -> bool:
+        """Whether readers commit offsets (there is a group to commit for)."""
+        return self.commit_offsets and bool(self.group_id)
+
+    def consumer(self, group_id: Optional[str] = None):
+        """A consumer with these settings; ``group_id`` None: no group (plain reads)."""
+        return make_consumer(self.config, group_id, self.max_bytes)
 
 
 # --------------------------------------------------------------------------- event time
@@ -357,27 +392,22 @@ class _PlanPartitionsFn(beam.DoFn):
     """The partitions to read, planned at start; with ``discovery_seconds`` also one
     ``AddedPartitions`` element per topic, which reads the partitions added later."""
 
-    def __init__(self, config: KafkaConfig, topics: Sequence[str], group_id: Optional[str], bounded: bool,
-                 start_from: str, max_bytes: int, discovery_seconds: float = 0.0):
-        self.discovery_seconds = discovery_seconds
-        self.config = config
+    def __init__(self, settings: ReadSettings, topics: Sequence[str]):
+        self.settings = settings
         self.topics = list(topics)
-        self.group_id = group_id
-        self.bounded = bounded
-        self.start_from = start_from
-        self.max_bytes = max_bytes
 
     def process(self, _impulse) -> Iterator[KafkaPartition]:
-        consumer = make_consumer(self.config, self.group_id, self.max_bytes)
+        settings = self.settings
+        consumer = settings.consumer(settings.group_id)
         try:
-            plan = plan_partitions(consumer, self.topics, self.bounded, self.start_from)
+            plan = plan_partitions(consumer, self.topics, settings.bounded, settings.start_from)
         finally:
             consumer.close(autocommit=False)
         for item in plan:
             _LOG.info("kafka source: %s[%d] offsets %d..%s", item.topic, item.partition, item.start,
                       item.stop if item.bounded else "end")
             yield item
-        if self.discovery_seconds > 0 and not self.bounded:
+        if settings.discovery_seconds > 0 and not settings.bounded:
             for topic in self.topics:
                 yield AddedPartitions(topic, 1 + max(p.partition for p in plan if p.topic == topic))
 
@@ -657,17 +687,8 @@ class _ReadPartitionFn(beam.DoFn):
     partitions a worker reads take turns and none waits behind a busy one.
     """
 
-    def __init__(self, config: KafkaConfig, group_id: Optional[str], max_bytes: int,
-                 max_bundle_records: int, max_bundle_seconds: float, poll_timeout_ms: int,
-                 commit_offsets: bool = True, discovery_seconds: float = 0.0):
-        self.discovery_seconds = discovery_seconds
-        self.config = config
-        self.group_id = group_id
-        self.max_bytes = max_bytes
-        self.max_bundle_records = max_bundle_records
-        self.max_bundle_seconds = max_bundle_seconds
-        self.poll_timeout_ms = poll_timeout_ms
-        self.commit_offsets = commit_offsets and bool(group_id)
+    def __init__(self, settings: ReadSettings):
+        self.settings = settings
 
     def setup(self) -> None:
         self._consumers: dict[tuple[str, int], Any] = {}
@@ -701,7 +722,7 @@ class _ReadPartitionFn(beam.DoFn):
         consumer = self._consumers.get(key)
         tp = TopicPartition(topic, partition)
         if consumer is None:
-            consumer = self._consumers[key] = make_consumer(self.config, None, self.max_bytes)
+            consumer = self._consumers[key] = self.settings.consumer()
             consumer.assign([tp])
         if self._resume_at.get(key) != offset:  # first use, or the restriction moved: refetch
             consumer.seek(tp, offset)
@@ -716,7 +737,7 @@ class _ReadPartitionFn(beam.DoFn):
         with self._commit_lock:
             try:
                 if self._committer is None:
-                    self._committer = make_consumer(self.config, self.group_id, self.max_bytes)
+                    self._committer = self.settings.consumer(self.settings.group_id)
                 self._committer.commit({TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)})
                 self.commits.inc()
             except Exception as error:  # at-least-once: a later commit covers it, else re-delivery
@@ -730,11 +751,11 @@ class _ReadPartitionFn(beam.DoFn):
         from kafka import TopicPartition
 
         now = time.monotonic()
-        if now - self._last_discovery.get(topic, -1e18) < self.discovery_seconds:
+        if now - self._last_discovery.get(topic, -1e18) < self.settings.discovery_seconds:
             return {}
         self._last_discovery[topic] = now
         first_new = tracker.current_restriction().next_id
-        consumer = make_consumer(self.config, self.group_id, self.max_bytes)
+        consumer = self.settings.consumer(self.settings.group_id)
         try:
             ids = list_partitions(consumer, topic, timeout_s=0.0)
             new = [TopicPartition(topic, p) for p in ids if p >= first_new and p not in known]
@@ -769,20 +790,21 @@ class _ReadPartitionFn(beam.DoFn):
         start = dict(positions)
         if not positions:
             _advance(watermark, Timestamp.now())
-            tracker.defer_remainder(Duration.of(min(self.discovery_seconds, 60.0)))
+            tracker.defer_remainder(Duration.of(min(self.settings.discovery_seconds, 60.0)))
             return
         consumer = self._added.get(topic)
         at = self._added_at.get(topic, {})
         if consumer is None or set(at) != set(positions):
             if consumer is None:
-                consumer = self._added[topic] = make_consumer(self.config, None, self.max_bytes)
+                consumer = self._added[topic] = self.settings.consumer()
             consumer.assign([TopicPartition(topic, p) for p in sorted(positions)])
             at = {}
         for partition, offset in positions.items():
             if at.get(partition) != offset:  # first use, or the restriction moved: refetch
                 consumer.seek(TopicPartition(topic, partition), offset)
         self._added_at[topic] = {}  # unknown until this call returns normally
-        fetched = consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_bundle_records)
+        settings = self.settings
+        fetched = consumer.poll(timeout_ms=settings.poll_timeout_ms, max_records=settings.max_bundle_records)
         emitted = 0
         for tp, batch in sorted(fetched.items()):
             for message in batch:
@@ -792,8 +814,8 @@ class _ReadPartitionFn(beam.DoFn):
                     break
                 positions[tp.partition] = message.offset + 1
                 record = raw_record_of(message.topic, message.partition, message.offset,
-                                       message.key, message.value, self.max_bytes)
-                moment = event_time_of(message.value, self.max_bytes) or Timestamp.now()
+                                       message.key, message.value, settings.max_bytes)
+                moment = event_time_of(message.value, settings.max_bytes) or Timestamp.now()
                 _advance(watermark, min(moment, Timestamp.now()))
                 emitted += 1
                 self.bytes_in.inc(record.true_size)
@@ -804,7 +826,7 @@ class _ReadPartitionFn(beam.DoFn):
         for partition, offset in positions.items():
             tp = TopicPartition(topic, partition)
             self._report_backlog(topic, partition, consumer.highwater(tp), offset)
-            if self.commit_offsets and offset > start[partition]:
+            if settings.commits and offset > start[partition]:
                 finalizer.register(lambda p=partition, o=offset: self._commit(topic, p, o))
         self._added_at[topic] = {p: consumer.position(TopicPartition(topic, p)) for p in positions}
         tracker.defer_remainder()
@@ -832,6 +854,7 @@ class _ReadPartitionFn(beam.DoFn):
         if isinstance(element, AddedPartitions):
             yield from self._read_added(element, finalizer, tracker, watermark)
             return
+        settings = self.settings
         restriction = tracker.current_restriction()
         bounded = restriction.stop < UNBOUNDED_STOP
         key = (element.topic, element.partition)
@@ -850,12 +873,12 @@ class _ReadPartitionFn(beam.DoFn):
                 tracker.try_claim(restriction.stop)  # marks the range finished
                 done = True
                 break
-            if emitted >= self.max_bundle_records or time.monotonic() - started >= self.max_bundle_seconds:
+            if emitted >= settings.max_bundle_records or time.monotonic() - started >= settings.max_bundle_seconds:
                 break
             if fetched:
                 batch, fetched = fetched, []
             else:
-                batch = consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=500).get(tp, [])
+                batch = consumer.poll(timeout_ms=settings.poll_timeout_ms, max_records=500).get(tp, [])
                 END_ESTIMATES.update(element.topic, element.partition, consumer.highwater(tp), next_offset)
             if not batch:
                 position = consumer.position(tp)
@@ -868,7 +891,7 @@ class _ReadPartitionFn(beam.DoFn):
             for index, message in enumerate(batch):
                 if message.offset < next_offset:
                     continue
-                if emitted >= self.max_bundle_records:
+                if emitted >= settings.max_bundle_records:
                     fetched = batch[index:]  # kept for the next bundle: no refetch
                     break
                 if not tracker.try_claim(message.offset):
@@ -877,8 +900,8 @@ class _ReadPartitionFn(beam.DoFn):
                     break
                 next_offset = message.offset + 1
                 record = raw_record_of(message.topic, message.partition, message.offset,
-                                       message.key, message.value, self.max_bytes)
-                moment = event_time_of(message.value, self.max_bytes) or Timestamp.now()
+                                       message.key, message.value, settings.max_bytes)
+                moment = event_time_of(message.value, settings.max_bytes) or Timestamp.now()
                 if not bounded:
                     _advance(watermark, min(moment, Timestamp.now()))
                 emitted += 1
@@ -890,7 +913,7 @@ class _ReadPartitionFn(beam.DoFn):
         self._resume_at[key] = next_offset
         self.records_out.inc(emitted)
         self._report_backlog(element.topic, element.partition, consumer.highwater(tp), next_offset)
-        if self.commit_offsets and next_offset > restriction.start:
+        if settings.commits and next_offset > restriction.start:
             topic, partition, offset = element.topic, element.partition, next_offset
             finalizer.register(lambda: self._commit(topic, partition, offset))
         if not done:
@@ -940,38 +963,28 @@ class ReadFromKafka(beam.PTransform):
         Unbounded, without ``partitions``: the topics' metadata is re-read every
         ``partition_discovery_seconds`` and partitions added meanwhile are read too (0: never)."""
         super().__init__()
-        if start_from not in ("earliest", "latest"):
-            raise ValueError("start_from must be 'earliest' or 'latest'")
-        self.config = config
         self.topics = list(topics)
-        self.group_id = group_id
-        self.bounded = bounded
-        self.max_bytes = max_bytes
-        self.start_from = start_from
-        self.max_bundle_records = max_bundle_records
-        self.max_bundle_seconds = max_bundle_seconds
-        self.poll_timeout_ms = poll_timeout_ms
         self.partitions = list(partitions) if partitions is not None else None
-        self.commit_offsets = commit_offsets
-        if partition_discovery_seconds < 0:
-            raise ValueError("partition_discovery_seconds must be >= 0")
-        self.partition_discovery_seconds = partition_discovery_seconds
+        settings = ReadSettings(
+            config=config, group_id=group_id, max_bytes=max_bytes, bounded=bounded, start_from=start_from,
+            max_bundle_records=max_bundle_records, max_bundle_seconds=max_bundle_seconds,
+            poll_timeout_ms=poll_timeout_ms, commit_offsets=commit_offsets,
+            discovery_seconds=partition_discovery_seconds)
+        if bounded or self.partitions is not None:  # discovery only for unbounded reads planned at run time
+            settings = replace(settings, discovery_seconds=0.0)
+        self.settings = settings
 
     def expand(self, pbegin):
-        reader_class = _ReadPartitionFn if self.bounded else _UnboundedReadPartitionFn
-        discovery = 0.0 if self.bounded or self.partitions is not None else self.partition_discovery_seconds
-        reader = reader_class(self.config, self.group_id, self.max_bytes, self.max_bundle_records,
-                              self.max_bundle_seconds, self.poll_timeout_ms, self.commit_offsets, discovery)
+        reader_class = _ReadPartitionFn if self.settings.bounded else _UnboundedReadPartitionFn
         if self.partitions is not None:
             partitions = pbegin | "Partitions" >> beam.Create(self.partitions, reshuffle=False)
         else:
             partitions = (
                 pbegin
                 | "Impulse" >> beam.Impulse()
-                | "Partitions" >> beam.ParDo(_PlanPartitionsFn(self.config, self.topics, self.group_id, self.bounded,
-                                                               self.start_from, self.max_bytes, discovery))
+                | "Partitions" >> beam.ParDo(_PlanPartitionsFn(self.settings, self.topics))
             )
-        return partitions | "ReadPartitions" >> beam.ParDo(reader)
+        return partitions | "ReadPartitions" >> beam.ParDo(reader_class(self.settings))
 
 
 # --------------------------------------------------------------------------- sink

@@ -16,7 +16,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import kafka  # noqa: F401
 
-from tests.integration.kafka.helpers import BOOTSTRAP, kafka_sh
+from tests.integration.kafka.helpers import BOOTSTRAP, kafka_sh, wait_registered
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +24,7 @@ def kafka_broker() -> Iterator[str]:
     started = kafka_sh("status", check=False).returncode != 0
     if started:
         kafka_sh("start")
+    wait_registered()
     yield BOOTSTRAP
     if started:
         kafka_sh("stop", check=False)
@@ -34,5 +35,6 @@ def ensure_broker(kafka_broker: str) -> str:
     """The broker, restarted first if an earlier test left it down."""
     if kafka_sh("status", check=False).returncode != 0:
         kafka_sh("start")
+        wait_registered()
     return kafka_broker
 

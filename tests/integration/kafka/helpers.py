@@ -33,6 +33,28 @@ def kafka_sh(*args: str, check: bool = True, timeout: float = 180) -> subprocess
     return result
 
 
+def wait_registered(timeout: float = 60.0) -> None:
+    """Wait until the broker is registered in ZooKeeper (metadata lists it). Its port opens
+    a few seconds earlier, and topics created meanwhile fail ("larger than available brokers: 0")."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP, api_version=API_VERSION, request_timeout_ms=5000)
+            try:
+                if admin.describe_cluster()["brokers"]:
+                    return
+            finally:
+                admin.close()
+        except KafkaError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the broker at {BOOTSTRAP} did not register within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 def unique_topic(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 

@@ -20,7 +20,8 @@ from tests.integration.kafka.helpers import (
     API_VERSION, BOOTSTRAP, create_topic, publish, synthetic_article, unique_topic,
 )
 from transforms.kafka_io import (
-    END_ESTIMATES, UNBOUNDED_STOP, KafkaConfig, KafkaPartition, _PartitionRestrictions, _UnboundedReadPartitionFn,
+    END_ESTIMATES, UNBOUNDED_STOP, KafkaConfig, KafkaPartition, ReadSettings, _PartitionRestrictions,
+    _UnboundedReadPartitionFn,
 )
 
 pytestmark = pytest.mark.integration
@@ -38,8 +39,10 @@ class _Bundles:
         self.provider = _PartitionRestrictions()
         self.element = KafkaPartition(topic, 0, 0, UNBOUNDED_STOP)
         self.restriction = self.provider.initial_restriction(self.element)
-        self.reader = _UnboundedReadPartitionFn(KafkaConfig(BOOTSTRAP, api_version=API_VERSION), None, 1 << 20,
-                                                bundle_records, 5.0, 200, commit_offsets=False)
+        settings = ReadSettings(KafkaConfig(BOOTSTRAP, api_version=API_VERSION), group_id=None, max_bytes=1 << 20,
+                                bounded=False, max_bundle_records=bundle_records, max_bundle_seconds=5.0,
+                                poll_timeout_ms=200, commit_offsets=False)
+        self.reader = _UnboundedReadPartitionFn(settings)
         self.reader.setup()
         self.watermark = ManualWatermarkEstimator(None)
         self.progress: list = []

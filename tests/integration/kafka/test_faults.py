@@ -16,7 +16,7 @@ import pytest
 
 from tests.integration.kafka.helpers import (
     committed_offsets, ingest_args, publish, kafka_sh, positions, producer, read_topic, run_ingest, start_ingest, stop,
-    synthetic_article, unique_topic,
+    synthetic_article, unique_topic, wait_registered,
 )
 
 pytestmark = pytest.mark.integration
@@ -119,6 +119,7 @@ def test_broker_killed_mid_stream_job_recovers_nothing_lost(kafka_broker, tmp_pa
         stop(job)
         if kafka_sh("status", check=False).returncode != 0:
             kafka_sh("start")
+        wait_registered()  # the next tests create topics
 
 
 def _ends(topic: str) -> dict[int, int]:

@@ -18,7 +18,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from tests.integration.kafka.helpers import (
-    KAFKA_SH, ROOT, SUBPROCESS_ENV, kafka_sh, synthetic_article, unique_topic,
+    KAFKA_SH, ROOT, SUBPROCESS_ENV, kafka_sh, synthetic_article, unique_topic, wait_registered,
 )
 
 pytestmark = pytest.mark.integration
@@ -40,6 +40,7 @@ def ssl_broker(kafka_broker) -> str:
     if not (listening() and CA_FILE.exists()):
         kafka_sh("stop")
         kafka_sh("start")
+        wait_registered()
     assert listening() and CA_FILE.exists()
     return SSL_BOOTSTRAP
 
