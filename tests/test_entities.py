@@ -487,3 +487,18 @@ def test_a_known_place_heading_a_span_is_split_off_only_before_a_person(text, me
     run = next(r for r in ent.candidate_runs(text, tables) if r.start <= start < r.end)
     got = ent.combine(text, model, ent.gazetteer_spans(text, run, tables), tables)
     assert {(text[s.start : s.end], s.label) for s in got} == expected
+
+
+@pytest.mark.parametrize(
+    "text, runs, person",
+    [  # abbreviated English titles keep their dot inside a run and are cut out as titles
+        ("Ohio Gov. Dana Whitcombe signed the bill.", ["Ohio", "Dana Whitcombe"], "Dana Whitcombe"),
+        ("Yesterday Sen. Priya Lindqvist voted no.", ["Yesterday", "Priya Lindqvist"], "Priya Lindqvist"),
+        ("Rep. Tomas Okafor objected in Kansas.", ["Tomas Okafor", "Kansas"], "Tomas Okafor"),
+    ],
+)
+def test_abbreviated_titles_are_not_sentence_ends(text, runs, person, resources) -> None:
+    assert [r.text[r.start : r.end] for r in ent.candidate_runs(text, ent.load_tables())] == runs
+    entities = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    assert (person, "PER") in entities
+    assert not any("Gov" in t or "Sen" in t or "Rep" in t for t, _ in entities)

@@ -62,7 +62,7 @@ _NO_CLUSTER = ("-", "-")
 _POSSESSIVE = re.compile(r"(?:['’]s?)$")
 # Abbreviations that keep their dot inside a name ("Dr. Dre", "St. Louis", "Jr.").
 _ABBREVIATIONS = frozenset(
-    "Dr Mr Mrs Ms Mt St Ste Sr Jr Prof Gen Lt Col Sgt Capt Rev Ft Inc Ltd Co Corp Bros Hj H Ir Drs".split()
+    "Dr Mr Mrs Ms Mt St Ste Sr Jr Prof Gen Lt Col Sgt Capt Rev Ft Inc Ltd Co Corp Bros Hj H Ir Drs Gov Sen Rep Sens Reps".split()
 )
 
 
