@@ -133,3 +133,36 @@ def test_core_counters_are_reported_at_zero_before_the_first_dead_letter():
     query = result.metrics().query(MetricsFilter().with_namespace("double"))
     counters = {m.key.metric.name: m.committed for m in query["counters"]}
     assert counters == {"records_in": 3, "records_out": 3, "dead_letters": 0}
+
+
+def test_batch_stage_batches_have_the_fixed_size_within_a_bundle():
+    from apache_beam.metrics.metric import MetricsFilter
+
+    pipeline = TestPipeline()
+    pipeline | beam.Create(list(range(150)), reshuffle=False) | _BatchStage()  # one bundle of 150
+    result = pipeline.run()
+    result.wait_until_finish()
+    query = result.metrics().query(MetricsFilter().with_namespace("double").with_name("batch_size"))
+    batch_size = query["distributions"][0].committed
+    assert (batch_size.count, batch_size.sum, batch_size.min, batch_size.max) == (3, 150, 22, 64)
+
+
+class _TwoStagesWithState(beam.PTransform):
+    def expand(self, pcoll):
+        added = apply_stage(pcoll, "Add", StageDoFn("add", lambda x, one: x + one, setup_fn=lambda: 1))
+        return apply_batch_stage(
+            added.main, "Triple", BatchStageDoFn("triple", map_results(lambda x, three: x * three), setup_fn=lambda: 3))
+
+
+def test_stage_state_is_frozen_once_per_process_not_per_stage(monkeypatch):
+    import transforms.stage as stage
+
+    freezes: list[int] = []
+    monkeypatch.setattr(stage, "_freeze_pending", False)
+    monkeypatch.setattr(stage.gc, "freeze", lambda: freezes.append(1))
+    main, dead = run_stage(_TwoStagesWithState(), [1, 2, 3])
+    assert sorted(main) == [6, 9, 12] and dead == []
+    assert freezes == [1]  # both stages set up, one freeze before the first bundle
+    freezes.clear()
+    run_stage(_Stage(), [1, 2])  # no per-worker state: nothing to freeze
+    assert freezes == []

@@ -137,6 +137,24 @@ class StageMetrics:
         counter.inc()
 
 
+_freeze_pending = False  # a stage built per-worker state that is not frozen yet
+
+
+def _freeze_setup_state() -> None:
+    """``gc.freeze()`` once per process after the stages' set-up (not once per stage).
+
+    A runner sets up every DoFn of a fused stage before its first bundle, so the first
+    ``start_bundle`` freezes the state of all of them at once; a DoFn set up later (a new
+    fused stage, a re-created instance) freezes again. The state lives as long as the
+    worker: out of the collector's generations, full collections stop re-scanning it
+    (~2% less CPU on the 20,000-article replay).
+    """
+    global _freeze_pending
+    if _freeze_pending:
+        _freeze_pending = False
+        gc.freeze()
+
+
 class _StageDoFnBase(beam.DoFn):
     """Stage name, optional per-worker state (``setup_fn``) and the stage's metrics."""
 
@@ -155,14 +173,14 @@ class _StageDoFnBase(beam.DoFn):
         self._metrics: Optional[StageMetrics] = None
 
     def setup(self) -> None:
+        global _freeze_pending
         self._metrics = StageMetrics(self.stage, self.counters, self.distributions)
         if self.setup_fn is not None:
             self._state = self.setup_fn()
-            # The state lives as long as the worker: out of the collector's generations, so full
-            # collections stop re-scanning it (~2% less CPU on the 20,000-article replay).
-            gc.freeze()
+            _freeze_pending = True
 
     def start_bundle(self) -> None:
+        _freeze_setup_state()
         self._metrics.declare()
 
 
@@ -256,8 +274,14 @@ def apply_stage(pcoll: beam.PCollection, label: str, dofn: beam.DoFn) -> pvalue.
 def apply_batch_stage(
     pcoll: beam.PCollection, label: str, dofn: BatchStageDoFn, max_batch_size: int = 64
 ) -> pvalue.DoOutputsTuple:
-    """Batch elements (within a bundle) and apply a :class:`BatchStageDoFn`."""
-    batches = pcoll | f"{label}Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=max_batch_size)
+    """Batch elements (within a bundle) and apply a :class:`BatchStageDoFn`.
+
+    Batches have a fixed size, ``max_batch_size`` (the last of a bundle may be smaller):
+    Beam's adaptive batch-size estimator (a regression over timings, per batch) cost
+    ~0.05 ms per article and only ever grew batches towards this cap.
+    """
+    batches = pcoll | f"{label}Batch" >> beam.BatchElements(min_batch_size=max_batch_size,
+                                                            max_batch_size=max_batch_size)
     return apply_stage(batches, label, dofn)
 
 
