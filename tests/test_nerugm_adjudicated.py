@@ -1,0 +1,134 @@
+"""Adjudicated NER-UGM test split: well-formed, reproducible from the correction list, same sentences as the original."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ner import adjudicate_ugm, corpus
+
+DOC = json.loads(adjudicate_ugm.OUTPUT.read_text(encoding="utf-8"))
+HAVE_SHARED = (corpus.SHARED / "nerugm" / "test.tsv").exists()
+
+
+def test_document_metadata() -> None:
+    assert "IndoLEM" in DOC["source"] and "fold 01" in DOC["source"] and "CC BY 4.0" in DOC["source"]
+    assert "CoNLL" in DOC["guidelines"]
+    changes = DOC["changes"]
+    assert changes["sentences"] == len(DOC["sentences"]) == 469
+    assert changes["sentences_changed"] == len(changes["log"]) > 0
+    assert changes["entities_adjudicated"] == sum(len(r["entities"]) for r in DOC["sentences"])
+    logged = [entry["sentence"] for entry in changes["log"]]
+    assert logged == sorted(set(logged)) and all(0 <= i < 469 for i in logged)
+
+
+def test_spans_are_valid_token_aligned_and_disjoint() -> None:
+    labels = set()
+    for row in DOC["sentences"]:
+        text, spans = row["text"], row["entities"]
+        assert text == text.strip() and "  " not in text
+        assert spans == sorted(spans)
+        previous_end = 0
+        for start, end, label in spans:
+            assert label in adjudicate_ugm.LABELS
+            labels.add(label)
+            assert previous_end <= start < end <= len(text), (text, spans)
+            assert start == 0 or text[start - 1] == " ", (text[start:end], text)
+            assert end == len(text) or text[end] == " ", (text[start:end], text)
+            previous_end = end
+    assert labels == set(adjudicate_ugm.LABELS)
+
+
+def test_loads_with_the_benchmark_reader() -> None:
+    sentences = corpus.load_json(adjudicate_ugm.OUTPUT)
+    assert len(sentences) == 469
+    assert sum(len(s.gold) for s in sentences) == DOC["changes"]["entities_adjudicated"]
+
+
+@pytest.mark.skipif(not HAVE_SHARED, reason="needs ../shared/data/ner/nerugm")
+def test_same_sentences_as_the_original_split() -> None:
+    original = corpus.load("nerugm", "test")
+    assert [s.text for s in original] == [r["text"] for r in DOC["sentences"]]
+    assert DOC["changes"]["entities_original"] == sum(len(s.gold) for s in original)
+    unchanged = set(range(len(original))) - {e["sentence"] for e in DOC["changes"]["log"]}
+    for i in unchanged:
+        assert [list(g) for g in original[i].gold] == DOC["sentences"][i]["entities"]
+
+
+@pytest.mark.skipif(not HAVE_SHARED, reason="needs ../shared/data/ner/nerugm")
+def test_json_is_rebuilt_exactly_from_the_correction_list() -> None:
+    rebuilt = adjudicate_ugm.build(corpus.load("nerugm", "test"),
+                                   adjudicate_ugm.read_corrections(adjudicate_ugm.CORRECTIONS))
+    assert json.loads(json.dumps(rebuilt, ensure_ascii=False)) == DOC
+
+
+# --- the correction operations, on sentences of our own -------------------------------------
+
+TEXT = "Kata Ketua Umum Partai Maju ( PM ) Budi Santoso - Ani Lestari di gedung DPRD Kota Bandar , Jumat ."
+
+
+def _span(surface: str, label: str, n: int = 1) -> tuple[int, int, str]:
+    start = adjudicate_ugm.token_starts(TEXT, surface)[n - 1]
+    return (start, start + len(surface), label)
+
+
+GOLD = [_span("Partai Maju ( PM )", "ORG"), _span("Budi Santoso - Ani Lestari", "PER"),
+        _span("gedung DPRD Kota Bandar", "LOC")]
+
+
+def _apply(ops: list[str]) -> tuple[list[tuple[str, str]], adjudicate_ugm.Changes]:
+    changes = adjudicate_ugm.Changes()
+    spans = adjudicate_ugm.apply_ops(TEXT, GOLD, ops, changes)
+    return [(TEXT[s:e], label) for s, e, label in spans], changes
+
+
+def test_split_trim_add_and_counts() -> None:
+    spans, changes = _apply([
+        "Partai Maju ( PM ) > Partai Maju=ORG && PM=ORG",
+        "Budi Santoso - Ani Lestari > Budi Santoso=PER && Ani Lestari=PER",
+        "gedung DPRD Kota Bandar > DPRD=ORG && Bandar=LOC",
+        "+Jumat=PER",
+    ])
+    assert spans == [("Partai Maju", "ORG"), ("PM", "ORG"), ("Budi Santoso", "PER"), ("Ani Lestari", "PER"),
+                     ("DPRD", "ORG"), ("Bandar", "LOC"), ("Jumat", "PER")]
+    assert changes.rebounded == {"ORG": 1, "PER": 1, "LOC": 1} and changes.splits == 3
+    assert changes.added == {"PER": 1} and not changes.removed and not changes.retyped
+
+
+def test_remove_retype_and_merge() -> None:
+    spans, changes = _apply(["-Partai Maju ( PM )", "Budi Santoso - Ani Lestari=ORG"])
+    assert spans == [("Budi Santoso - Ani Lestari", "ORG"), ("gedung DPRD Kota Bandar", "LOC")]
+    assert changes.removed == {"ORG": 1} and changes.retyped == {"PER->ORG": 1}
+    spans, changes = _apply(["Budi Santoso - Ani Lestari && gedung DPRD Kota Bandar > "
+                             "Budi Santoso - Ani Lestari di gedung DPRD Kota Bandar=LOC"])
+    assert changes.merges == 1 and spans[-1] == ("Budi Santoso - Ani Lestari di gedung DPRD Kota Bandar", "LOC")
+
+
+def test_a_gold_span_on_the_wrong_word_can_be_moved_to_its_neighbour() -> None:
+    gold = [_span("Kata", "PER")]
+    changes = adjudicate_ugm.Changes()
+    assert adjudicate_ugm.apply_ops(TEXT, gold, ["Kata > Ketua=PER"], changes) == [[5, 10, "PER"]]
+
+
+@pytest.mark.parametrize("ops, message", [
+    (["+Bandung=LOC"], "not found"),
+    (["+Ketua Umum=TIME"], "bad labelled surface"),
+    (["-Ani Lestari"], "no gold span"),
+    (["+Maju=ORG"], "overlapping"),
+    (["Partai Maju ( PM )=ORG"], "its own label"),
+    (["-Partai Maju ( PM )", "Partai Maju ( PM )=LOC"], "changed twice"),
+    (["Partai Maju ( PM ) > Jumat=ORG"], "over the old span"),
+])
+def test_bad_operations_fail_loudly(ops: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        adjudicate_ugm.apply_ops(TEXT, GOLD, ops, adjudicate_ugm.Changes())
+
+
+def test_repeated_surface_needs_an_occurrence_number() -> None:
+    text = "PM bertemu PM lain"
+    with pytest.raises(ValueError, match="give #n"):
+        adjudicate_ugm.apply_ops(text, [], ["+PM=ORG"], adjudicate_ugm.Changes())
+    spans = adjudicate_ugm.apply_ops(text, [], ["+PM#2=ORG"], adjudicate_ugm.Changes())
+    assert spans == [[11, 13, "ORG"]]
