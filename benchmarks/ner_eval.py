@@ -25,6 +25,7 @@ from transforms import entities as ent
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "ner_eval.json"
+NERUGM_ADJUDICATED = Path(__file__).resolve().parent / "data" / "nerugm_test_adjudicated.json"
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -104,11 +105,15 @@ def main() -> None:
     results: dict = {"split": args.split, "model": str(args.model.relative_to(ROOT)) if args.model.is_relative_to(ROOT) else str(args.model), "f1": {}, "speed": {}}
     cased = load("nergrit", "train") + load("nerugm", "train") + load("wikiann-en", "train")
     extra = [("nerp-recased", "id"), ("en-news-hand", "en")]
+    if args.split == "test":  # NER-UGM test re-annotated to one guideline, blind to system output
+        extra.append(("nerugm-adjudicated", "id"))
     for dataset, lang in [(d, l) for d, (l, _) in DATASETS.items()] + extra:
         if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
             sentences = load_nerp_recased(args.split, cased)
         elif dataset == "en-news-hand":  # English news sentences annotated for this project (dev/test files)
             sentences = load_json(EN_NEWS[args.split])
+        elif dataset == "nerugm-adjudicated":
+            sentences = load_json(NERUGM_ADJUDICATED)
         else:
             sentences = load(dataset, args.split)
         results["f1"][dataset] = {
