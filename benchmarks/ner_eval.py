@@ -25,7 +25,9 @@ from transforms import entities as ent
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "ner_eval.json"
-NERUGM_ADJUDICATED = Path(__file__).resolve().parent / "data" / "nerugm_test_adjudicated.json"
+# NER-UGM re-annotated to one guideline, blind to system output (ner/adjudicate_ugm.py)
+NERUGM_ADJUDICATED = {split: Path(__file__).resolve().parent / "data" / f"nerugm_{split}_adjudicated.json"
+                      for split in ("dev", "test")}
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -105,7 +107,7 @@ def main() -> None:
     results: dict = {"split": args.split, "model": str(args.model.relative_to(ROOT)) if args.model.is_relative_to(ROOT) else str(args.model), "f1": {}, "speed": {}}
     cased = load("nergrit", "train") + load("nerugm", "train") + load("wikiann-en", "train")
     extra = [("nerp-recased", "id"), ("en-news-hand", "en")]
-    if args.split == "test":  # NER-UGM test re-annotated to one guideline, blind to system output
+    if NERUGM_ADJUDICATED[args.split].exists():
         extra.append(("nerugm-adjudicated", "id"))
     for dataset, lang in [(d, l) for d, (l, _) in DATASETS.items()] + extra:
         if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
@@ -113,7 +115,7 @@ def main() -> None:
         elif dataset == "en-news-hand":  # English news sentences annotated for this project (dev/test files)
             sentences = load_json(EN_NEWS[args.split])
         elif dataset == "nerugm-adjudicated":
-            sentences = load_json(NERUGM_ADJUDICATED)
+            sentences = load_json(NERUGM_ADJUDICATED[args.split])
         else:
             sentences = load(dataset, args.split)
         results["f1"][dataset] = {

@@ -36,6 +36,11 @@ BENCH_DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
 EN_NEWS_GOLD = BENCH_DATA / "en_news_gold.json"  # test: never trained on
 # English news sentences hand-annotated for this project (ScrapingHub articles other than the test ones)
 EN_NEWS = {"train": BENCH_DATA / "en_news_train.json", "dev": BENCH_DATA / "en_news_dev.json", "test": EN_NEWS_GOLD}
+# Training sets kept as hand-annotated JSON rather than the shared TSV files (name in ner/config.json -> file).
+JSON_TRAIN = {
+    "en-news": EN_NEWS["train"],
+    "nerugm-adjudicated": Path(__file__).resolve().parent / "data" / "nerugm_train_adjudicated.json",
+}
 
 
 def news_texts() -> list[str]:
@@ -117,7 +122,7 @@ def main() -> None:
     for dataset, weight in config["train"].items():
         if dataset == "nerp-recased":
             continue
-        sentences = load_json(EN_NEWS["train"]) if dataset == "en-news" else load(dataset, "train")
+        sentences = load_json(JSON_TRAIN[dataset]) if dataset in JSON_TRAIN else load(dataset, "train")
         train.extend(sentences)
         weighted.append((sentences, weight))
     if config["train"].get("nerp-recased"):
