@@ -1,10 +1,12 @@
-"""Adjudicated copy of the NER-UGM test split (issue 5): original gold + a hand-written correction list.
+"""Adjudicated copies of the NER-UGM test and train splits (issue 5): original gold + a hand-written correction list.
 
 Not run in CI (needs ../shared). Usage:
 
-    .venv/bin/python -m ner.adjudicate_ugm [corrections] [output]
+    .venv/bin/python -m ner.adjudicate_ugm [--split test|train] [corrections] [output]
 
-defaults ner/data/nerugm_test_corrections.txt -> benchmarks/data/nerugm_test_adjudicated.json.
+defaults: test: ner/data/nerugm_test_corrections.txt -> benchmarks/data/nerugm_test_adjudicated.json;
+train: ner/data/nerugm_train_corrections.txt -> ner/data/nerugm_train_adjudicated.json (training data
+lives with the trainer).
 
 The original gold is read with ``ner.corpus`` (tokens joined by single spaces, tags mapped to
 PER/ORG/LOC, QUANTITY/TIME dropped), so offsets line up with the benchmark's sentences. Every
@@ -24,6 +26,9 @@ where ID is the sentence's 0-based index in test.tsv and an op is one of
 
 A surface that is not found, is ambiguous without #n, or leaves overlapping spans is an error:
 the build fails loudly rather than guess.
+
+The train split is reviewed in order; its correction file carries a ``# reviewed: N`` line (the
+first N sentences were re-read, the rest keep the original gold), recorded in the JSON's "source".
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ from ner import corpus
 ROOT = Path(__file__).resolve().parent.parent
 CORRECTIONS = ROOT / "ner" / "data" / "nerugm_test_corrections.txt"
 OUTPUT = ROOT / "benchmarks" / "data" / "nerugm_test_adjudicated.json"
+TRAIN_CORRECTIONS = ROOT / "ner" / "data" / "nerugm_train_corrections.txt"
+TRAIN_OUTPUT = ROOT / "ner" / "data" / "nerugm_train_adjudicated.json"
+DEFAULTS = {"test": (CORRECTIONS, OUTPUT), "train": (TRAIN_CORRECTIONS, TRAIN_OUTPUT)}
 LABELS = ("PER", "ORG", "LOC")
 
 SOURCE = (
@@ -50,6 +58,16 @@ SOURCE = (
     "CC BY 4.0. Sentence texts are the original tokens joined by single spaces (as ner/corpus.py builds them); "
     "entities re-annotated for this project from the original gold and the text only (no system output was "
     "looked at), changes listed in 'changes'."
+)
+
+TRAIN_SOURCE = (
+    "NER-UGM train split, fold 01 as distributed by IndoLEM (indolem/indolem, ner/data/nerugm; Fachri 2014, "
+    "Universitas Gadjah Mada; Koto et al., COLING 2020), Indonesian news. ../shared/README.md gives no licence "
+    "for it and the IndoLEM repository states none; the SEACrowd/NusaCatalogue card for indolem_ner_ugm lists "
+    "CC BY 4.0. Sentence texts are the original tokens joined by single spaces (as ner/corpus.py builds them); "
+    "entities re-annotated to the same guideline as the adjudicated test split, from the original gold and the "
+    "text only (no system output was looked at); the first 'reviewed' sentences were re-read, later ones keep "
+    "the original gold (PER/ORG/LOC); changes listed in 'changes'."
 )
 
 GUIDELINES = (
@@ -209,12 +227,24 @@ def read_corrections(path: Path) -> dict[int, tuple[int, list[str]]]:
     return out
 
 
+def read_reviewed(path: Path) -> int | None:
+    """N of a ``# reviewed: N`` line (the first N sentences were re-read), None if there is none."""
+    found = [int(m.group(1)) for line in path.read_text(encoding="utf-8").splitlines()
+             if (m := re.fullmatch(r"#\s*reviewed:\s*(\d+)\s*", line))]
+    if len(found) > 1:
+        sys.exit(f"{path}: more than one '# reviewed: N' line")
+    return found[0] if found else None
+
+
 def build(sentences: list[corpus.Sentence], corrections: dict[int, tuple[int, list[str]]],
-          where: str = "corrections") -> dict:
-    """The adjudicated JSON document."""
-    unknown = sorted(set(corrections) - set(range(len(sentences))))
+          where: str = "corrections", split: str = "test", reviewed: int | None = None) -> dict:
+    """The adjudicated JSON document of ``split`` (train: the first ``reviewed`` sentences re-read)."""
+    limit = len(sentences) if reviewed is None else reviewed
+    if not 0 <= limit <= len(sentences):
+        sys.exit(f"{where}: reviewed {reviewed} out of range (0..{len(sentences)})")
+    unknown = sorted(set(corrections) - set(range(limit)))
     if unknown:
-        sys.exit(f"{where}: sentence ids out of range: {unknown}")
+        sys.exit(f"{where}: sentence ids out of range (or past 'reviewed: {limit}'): {unknown}")
     changes = Changes()
     rows = []
     for i, sentence in enumerate(sentences):
@@ -240,18 +270,28 @@ def build(sentences: list[corpus.Sentence], corrections: dict[int, tuple[int, li
         "rebounded_merges": changes.merges,
         "log": changes.log,
     }
-    return {"source": SOURCE, "guidelines": GUIDELINES, "sentences": rows, "changes": counts}
+    if split == "test":
+        return {"source": SOURCE, "guidelines": GUIDELINES, "sentences": rows, "changes": counts}
+    source = {"text": TRAIN_SOURCE, "split": split, "sentences": len(rows), "reviewed": limit}
+    return {"source": source, "guidelines": GUIDELINES, "sentences": rows, "changes": counts}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corrections", type=Path, nargs="?", default=CORRECTIONS)
-    parser.add_argument("output", type=Path, nargs="?", default=OUTPUT)
+    parser.add_argument("--split", choices=sorted(DEFAULTS), default="test")
+    parser.add_argument("corrections", type=Path, nargs="?")
+    parser.add_argument("output", type=Path, nargs="?")
     args = parser.parse_args()
-    doc = build(corpus.load("nerugm", "test"), read_corrections(args.corrections), str(args.corrections))
-    args.output.write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    corrections = args.corrections or DEFAULTS[args.split][0]
+    output = args.output or DEFAULTS[args.split][1]
+    reviewed = read_reviewed(corrections)
+    if args.split == "train" and reviewed is None:
+        sys.exit(f"{corrections}: the train corrections need a '# reviewed: N' line")
+    doc = build(corpus.load("nerugm", args.split), read_corrections(corrections), str(corrections),
+                args.split, reviewed)
+    output.write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     summary = {k: v for k, v in doc["changes"].items() if k != "log"}
-    print(f"{args.output}: {json.dumps(summary)}")
+    print(f"{output}: {json.dumps(summary)}")
 
 
 if __name__ == "__main__":

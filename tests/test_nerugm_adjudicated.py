@@ -1,4 +1,4 @@
-"""Adjudicated NER-UGM test split: well-formed, reproducible from the correction list, same sentences as the original."""
+"""Adjudicated NER-UGM test and train splits: well-formed, reproducible from the correction lists, same sentences as the original."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import pytest
 from ner import adjudicate_ugm, corpus
 
 DOC = json.loads(adjudicate_ugm.OUTPUT.read_text(encoding="utf-8"))
+TRAIN = json.loads(adjudicate_ugm.TRAIN_OUTPUT.read_text(encoding="utf-8"))
+TRAIN_SIZE = 1687
 HAVE_SHARED = (corpus.SHARED / "nerugm" / "test.tsv").exists()
+HAVE_SHARED_TRAIN = (corpus.SHARED / "nerugm" / "train.tsv").exists()
 
 
 def test_document_metadata() -> None:
@@ -23,9 +26,10 @@ def test_document_metadata() -> None:
     assert logged == sorted(set(logged)) and all(0 <= i < 469 for i in logged)
 
 
-def test_spans_are_valid_token_aligned_and_disjoint() -> None:
+@pytest.mark.parametrize("doc", [DOC, TRAIN], ids=["test", "train"])
+def test_spans_are_valid_token_aligned_and_disjoint(doc: dict) -> None:
     labels = set()
-    for row in DOC["sentences"]:
+    for row in doc["sentences"]:
         text, spans = row["text"], row["entities"]
         assert text == text.strip() and "  " not in text
         assert spans == sorted(spans)
@@ -38,6 +42,28 @@ def test_spans_are_valid_token_aligned_and_disjoint() -> None:
             assert end == len(text) or text[end] == " ", (text[start:end], text)
             previous_end = end
     assert labels == set(adjudicate_ugm.LABELS)
+
+
+def test_train_document_metadata() -> None:
+    source = TRAIN["source"]
+    assert "IndoLEM" in source["text"] and "fold 01" in source["text"] and "CC BY 4.0" in source["text"]
+    assert source["split"] == "train" and source["sentences"] == TRAIN_SIZE
+    assert TRAIN["guidelines"] == DOC["guidelines"]
+    reviewed = source["reviewed"]
+    assert 0 <= reviewed <= TRAIN_SIZE
+    assert reviewed == adjudicate_ugm.read_reviewed(adjudicate_ugm.TRAIN_CORRECTIONS)
+    changes = TRAIN["changes"]
+    assert changes["sentences"] == len(TRAIN["sentences"]) == TRAIN_SIZE
+    assert changes["sentences_changed"] == len(changes["log"])
+    assert changes["entities_adjudicated"] == sum(len(r["entities"]) for r in TRAIN["sentences"])
+    logged = [entry["sentence"] for entry in changes["log"]]
+    assert logged == sorted(set(logged)) and all(0 <= i < reviewed for i in logged)
+
+
+def test_train_loads_with_the_corpus_reader() -> None:
+    sentences = corpus.load_json(adjudicate_ugm.TRAIN_OUTPUT)
+    assert len(sentences) == TRAIN_SIZE
+    assert sum(len(s.gold) for s in sentences) == TRAIN["changes"]["entities_adjudicated"]
 
 
 def test_loads_with_the_benchmark_reader() -> None:
@@ -61,6 +87,39 @@ def test_json_is_rebuilt_exactly_from_the_correction_list() -> None:
     rebuilt = adjudicate_ugm.build(corpus.load("nerugm", "test"),
                                    adjudicate_ugm.read_corrections(adjudicate_ugm.CORRECTIONS))
     assert json.loads(json.dumps(rebuilt, ensure_ascii=False)) == DOC
+
+
+@pytest.mark.skipif(not HAVE_SHARED_TRAIN, reason="needs ../shared/data/ner/nerugm")
+def test_train_has_the_same_sentences_as_the_original_split() -> None:
+    original = corpus.load("nerugm", "train")
+    assert [s.text for s in original] == [r["text"] for r in TRAIN["sentences"]]
+    assert TRAIN["changes"]["entities_original"] == sum(len(s.gold) for s in original)
+    unchanged = set(range(len(original))) - {e["sentence"] for e in TRAIN["changes"]["log"]}
+    for i in unchanged:
+        assert [list(g) for g in original[i].gold] == TRAIN["sentences"][i]["entities"]
+
+
+@pytest.mark.skipif(not HAVE_SHARED_TRAIN, reason="needs ../shared/data/ner/nerugm")
+def test_train_json_is_rebuilt_exactly_from_the_correction_list() -> None:
+    path = adjudicate_ugm.TRAIN_CORRECTIONS
+    rebuilt = adjudicate_ugm.build(corpus.load("nerugm", "train"), adjudicate_ugm.read_corrections(path),
+                                   str(path), "train", adjudicate_ugm.read_reviewed(path))
+    assert json.loads(json.dumps(rebuilt, ensure_ascii=False)) == TRAIN
+
+
+def test_reviewed_line_is_read_and_bounds_the_corrections(tmp_path) -> None:
+    path = tmp_path / "corrections.txt"
+    path.write_text("# a comment\n#  reviewed: 1\n0 | +Bandar=LOC\n", encoding="utf-8")
+    assert adjudicate_ugm.read_reviewed(path) == 1
+    sentences = [corpus.Sentence(TEXT, ()), corpus.Sentence("PM bertemu PM lain", ())]
+    doc = adjudicate_ugm.build(sentences, adjudicate_ugm.read_corrections(path), "x", "train", 1)
+    start, end, _label = _span("Bandar", "LOC")
+    assert doc["source"]["reviewed"] == 1 and doc["sentences"][0]["entities"] == [[start, end, "LOC"]]
+    with pytest.raises(SystemExit, match="past 'reviewed: 0'"):
+        adjudicate_ugm.build(sentences, adjudicate_ugm.read_corrections(path), "x", "train", 0)
+    path.write_text("# reviewed: 1\n# reviewed: 2\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="more than one"):
+        adjudicate_ugm.read_reviewed(path)
 
 
 # --- the correction operations, on sentences of our own -------------------------------------
