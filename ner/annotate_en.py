@@ -33,7 +33,9 @@ SOURCE = (
     "or works; titles, a leading 'The' and a possessive 's are not part of a name). No article shares a story "
     "with a test sentence. The later batch adds the remaining English articles; a few of its rows are cut by hand "
     "(box-score result lines, and sentences of a paragraph with no space after its full stops); web addresses "
-    "(www.x.org) are not tagged"
+    "(www.x.org) are not tagged. A third batch adds more sentences of the same articles (no new article), "
+    "at most two sentences without entities per article in its first part, and drops sentences that repeat "
+    "another one up to punctuation (press-release boilerplate)"
 )
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and an opening capital,

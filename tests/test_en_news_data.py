@@ -23,6 +23,11 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _letters(text: str) -> str:
+    """Only letters and digits, lower-cased: the same sentence with other punctuation or spacing."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
 @pytest.mark.parametrize("name", SPLITS)
 def test_spans_are_well_formed(name: str) -> None:
     doc = _load(name)
@@ -59,8 +64,8 @@ def test_no_test_sentence_and_no_duplicates() -> None:
     for name in SPLITS:
         for row in _load(name)["sentences"]:
             text = _squash(row["text"])
-            assert text not in seen, text
-            seen.add(text)
+            assert _letters(text) not in seen, text
+            seen.add(_letters(text))
             assert not any(text in g or g in text for g in gold), text
 
 
