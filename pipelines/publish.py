@@ -33,6 +33,10 @@ from transforms.parse import DEFAULT_MAX_BYTES, decode_record
 from transforms.stage import StageError
 
 
+NEGOTIATION_HINT = ("\n(the API version was to be negotiated: a broker that cannot negotiate -- Kafka before 0.10, "
+                    "librdkafka's mock cluster -- needs --kafka_api_version, e.g. 0.9 or 2.3)")
+
+
 @dataclass
 class PublishReport:
     published: int = 0
@@ -107,8 +111,18 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    from kafka.errors import KafkaError
+
     started = time.perf_counter()
-    producer = make_producer(config, max_request_bytes=max(1 << 20, args.max_input_bytes + (64 << 10)))
+    try:
+        producer = make_producer(config, max_request_bytes=max(1 << 20, args.max_input_bytes + (64 << 10)))
+    except KafkaError as error:
+        detail = str(error)  # kafka-python's errors name their class; others get it added
+        if not detail.startswith(type(error).__name__):
+            detail = f"{type(error).__name__}: {detail}"
+        print(f"error: cannot connect to Kafka at {args.kafka_bootstrap_servers}: {detail}"
+              + ("" if config.api_version else NEGOTIATION_HINT), file=sys.stderr)
+        return 1
     report = PublishReport()
     try:
         publish(producer, args.topic, paths, args.max_input_bytes, report)

@@ -289,3 +289,23 @@ def test_read_settings_commit_only_with_a_group_and_reject_bad_values():
         ReadFromKafka(config, ["raw"], "g", bounded=True, max_bytes=10, partition_discovery_seconds=-1)
     with pytest.raises(FrozenInstanceError):
         ReadSettings(config, "g", 10, True).max_bytes = 5
+
+
+@pytest.mark.parametrize("api_flags, hinted", [([], True), (["--kafka_api_version", "2.3"], False)])
+def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, api_flags, hinted):
+    from kafka.errors import KafkaTimeoutError
+
+    from pipelines import publish
+
+    def unreachable(config, max_request_bytes):
+        raise KafkaTimeoutError("Unable to bootstrap from ['b9.invalid:9092']")
+
+    monkeypatch.setattr(publish, "make_producer", unreachable)
+    articles = tmp_path / "a.jsonl"
+    articles.write_text('{"id": "x1", "text": "Harbour ferries resumed on Sunday."}\n')
+    status = publish.run(["--kafka_bootstrap_servers", "b9.invalid:9092", *api_flags, str(articles)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap")
+    assert "Traceback" not in err
+    assert ("--kafka_api_version" in err) is hinted
