@@ -2,7 +2,7 @@
 
 Not run in CI (needs ../shared). Usage:
 
-    .venv/bin/python -m ner.adjudicate_ugm [--split test|train] [corrections] [output]
+    .venv/bin/python -m ner.adjudicate_ugm [--split test|dev|train] [corrections] [output]
 
 defaults: test: ner/data/nerugm_test_corrections.txt -> benchmarks/data/nerugm_test_adjudicated.json;
 train: ner/data/nerugm_train_corrections.txt -> ner/data/nerugm_train_adjudicated.json (training data
@@ -48,7 +48,9 @@ CORRECTIONS = ROOT / "ner" / "data" / "nerugm_test_corrections.txt"
 OUTPUT = ROOT / "benchmarks" / "data" / "nerugm_test_adjudicated.json"
 TRAIN_CORRECTIONS = ROOT / "ner" / "data" / "nerugm_train_corrections.txt"
 TRAIN_OUTPUT = ROOT / "ner" / "data" / "nerugm_train_adjudicated.json"
-DEFAULTS = {"test": (CORRECTIONS, OUTPUT), "train": (TRAIN_CORRECTIONS, TRAIN_OUTPUT)}
+DEFAULTS = {"test": (CORRECTIONS, OUTPUT), "train": (TRAIN_CORRECTIONS, TRAIN_OUTPUT),
+            "dev": (ROOT / "ner" / "data" / "nerugm_dev_corrections.txt",
+                    ROOT / "benchmarks" / "data" / "nerugm_dev_adjudicated.json")}
 LABELS = ("PER", "ORG", "LOC")
 
 SOURCE = (
@@ -270,8 +272,9 @@ def build(sentences: list[corpus.Sentence], corrections: dict[int, tuple[int, li
         "rebounded_merges": changes.merges,
         "log": changes.log,
     }
-    if split == "test":
-        return {"source": SOURCE, "guidelines": GUIDELINES, "sentences": rows, "changes": counts}
+    if split != "train":  # held-out splits: every sentence re-read
+        return {"source": SOURCE.replace("test split", f"{split} split"), "guidelines": GUIDELINES,
+                "sentences": rows, "changes": counts}
     source = {"text": TRAIN_SOURCE, "split": split, "sentences": len(rows), "reviewed": limit}
     return {"source": source, "guidelines": GUIDELINES, "sentences": rows, "changes": counts}
 
