@@ -1,4 +1,4 @@
-"""Adjudicated NER-UGM test and train splits: well-formed, reproducible from the correction lists, same sentences as the original."""
+"""Adjudicated NER-UGM test, dev and train splits: well-formed, reproducible from the correction lists, same sentences as the original."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from ner import adjudicate_ugm, corpus
 
 DOC = json.loads(adjudicate_ugm.OUTPUT.read_text(encoding="utf-8"))
 TRAIN = json.loads(adjudicate_ugm.TRAIN_OUTPUT.read_text(encoding="utf-8"))
+DEV_CORRECTIONS, DEV_OUTPUT = adjudicate_ugm.DEFAULTS["dev"]
+DEV = json.loads(DEV_OUTPUT.read_text(encoding="utf-8"))
+DEV_SIZE = 187
 TRAIN_SIZE = 1687
 HAVE_SHARED = (corpus.SHARED / "nerugm" / "test.tsv").exists()
 HAVE_SHARED_TRAIN = (corpus.SHARED / "nerugm" / "train.tsv").exists()
+HAVE_SHARED_DEV = (corpus.SHARED / "nerugm" / "dev.tsv").exists()
 
 
 def test_document_metadata() -> None:
@@ -26,7 +30,7 @@ def test_document_metadata() -> None:
     assert logged == sorted(set(logged)) and all(0 <= i < 469 for i in logged)
 
 
-@pytest.mark.parametrize("doc", [DOC, TRAIN], ids=["test", "train"])
+@pytest.mark.parametrize("doc", [DOC, TRAIN, DEV], ids=["test", "train", "dev"])
 def test_spans_are_valid_token_aligned_and_disjoint(doc: dict) -> None:
     labels = set()
     for row in doc["sentences"]:
@@ -42,6 +46,18 @@ def test_spans_are_valid_token_aligned_and_disjoint(doc: dict) -> None:
             assert end == len(text) or text[end] == " ", (text[start:end], text)
             previous_end = end
     assert labels == set(adjudicate_ugm.LABELS)
+
+
+def test_dev_document_metadata() -> None:
+    assert "dev split" in DEV["source"] and "IndoLEM" in DEV["source"] and "CC BY 4.0" in DEV["source"]
+    assert DEV["guidelines"] == DOC["guidelines"]
+    changes = DEV["changes"]
+    assert changes["sentences"] == len(DEV["sentences"]) == DEV_SIZE
+    assert changes["sentences_changed"] == len(changes["log"]) > 0
+    assert changes["entities_adjudicated"] == sum(len(r["entities"]) for r in DEV["sentences"])
+    logged = [entry["sentence"] for entry in changes["log"]]
+    assert logged == sorted(set(logged)) and all(0 <= i < DEV_SIZE for i in logged)
+    assert len(corpus.load_json(DEV_OUTPUT)) == DEV_SIZE
 
 
 def test_train_document_metadata() -> None:
@@ -87,6 +103,23 @@ def test_json_is_rebuilt_exactly_from_the_correction_list() -> None:
     rebuilt = adjudicate_ugm.build(corpus.load("nerugm", "test"),
                                    adjudicate_ugm.read_corrections(adjudicate_ugm.CORRECTIONS))
     assert json.loads(json.dumps(rebuilt, ensure_ascii=False)) == DOC
+
+
+@pytest.mark.skipif(not HAVE_SHARED_DEV, reason="needs ../shared/data/ner/nerugm")
+def test_dev_has_the_same_sentences_as_the_original_split() -> None:
+    original = corpus.load("nerugm", "dev")
+    assert [s.text for s in original] == [r["text"] for r in DEV["sentences"]]
+    assert DEV["changes"]["entities_original"] == sum(len(s.gold) for s in original)
+    unchanged = set(range(len(original))) - {e["sentence"] for e in DEV["changes"]["log"]}
+    for i in unchanged:
+        assert [list(g) for g in original[i].gold] == DEV["sentences"][i]["entities"]
+
+
+@pytest.mark.skipif(not HAVE_SHARED_DEV, reason="needs ../shared/data/ner/nerugm")
+def test_dev_json_is_rebuilt_exactly_from_the_correction_list() -> None:
+    rebuilt = adjudicate_ugm.build(corpus.load("nerugm", "dev"), adjudicate_ugm.read_corrections(DEV_CORRECTIONS),
+                                   str(DEV_CORRECTIONS), "dev", adjudicate_ugm.read_reviewed(DEV_CORRECTIONS))
+    assert json.loads(json.dumps(rebuilt, ensure_ascii=False)) == DEV
 
 
 @pytest.mark.skipif(not HAVE_SHARED_TRAIN, reason="needs ../shared/data/ner/nerugm")
