@@ -158,11 +158,15 @@ def test_stage_state_is_frozen_once_per_process_not_per_stage(monkeypatch):
     import transforms.stage as stage
 
     freezes: list[int] = []
+    thresholds: list[tuple[int, ...]] = []
     monkeypatch.setattr(stage, "_freeze_pending", False)
     monkeypatch.setattr(stage.gc, "freeze", lambda: freezes.append(1))
+    monkeypatch.setattr(stage.gc, "get_threshold", lambda: (700, 10, 100))
+    monkeypatch.setattr(stage.gc, "set_threshold", lambda *values: thresholds.append(values))
     main, dead = run_stage(_TwoStagesWithState(), [1, 2, 3])
     assert sorted(main) == [6, 9, 12] and dead == []
     assert freezes == [1]  # both stages set up, one freeze before the first bundle
+    assert thresholds == [(stage.GC_THRESHOLDS[0], stage.GC_THRESHOLDS[1], max(100, stage.GC_THRESHOLDS[2]))]
     freezes.clear()
     run_stage(_Stage(), [1, 2])  # no per-worker state: nothing to freeze
-    assert freezes == []
+    assert freezes == [] and len(thresholds) == 1

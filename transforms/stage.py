@@ -138,6 +138,11 @@ class StageMetrics:
 
 
 _freeze_pending = False  # a stage built per-worker state that is not frozen yet
+# Collector thresholds for a worker once its state is built (CPython's default: 700, 10, 10).
+# A stage allocates thousands of short-lived objects per article; with the default the
+# 20,000-article replay spent ~1.8 CPU-s in ~4,300 collections (24 full ones), with these
+# ~0.4 CPU-s in ~20 (peak RSS unchanged). Only ever raised, never lowered.
+GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def _freeze_setup_state() -> None:
@@ -147,12 +152,14 @@ def _freeze_setup_state() -> None:
     ``start_bundle`` freezes the state of all of them at once; a DoFn set up later (a new
     fused stage, a re-created instance) freezes again. The state lives as long as the
     worker: out of the collector's generations, full collections stop re-scanning it
-    (~2% less CPU on the 20,000-article replay).
+    (~2% less CPU on the 20,000-article replay). The collector thresholds are raised to
+    ``GC_THRESHOLDS`` at the same time.
     """
     global _freeze_pending
     if _freeze_pending:
         _freeze_pending = False
         gc.freeze()
+        gc.set_threshold(*(max(now, wanted) for now, wanted in zip(gc.get_threshold(), GC_THRESHOLDS)))
 
 
 class _StageDoFnBase(beam.DoFn):
