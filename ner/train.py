@@ -127,8 +127,11 @@ def main() -> None:
         weighted.append((sentences, weight))
     if config["train"].get("nerp-recased"):
         weighted.append((load_nerp_recased("train", train), config["train"]["nerp-recased"]))
-    texts = [s.text for s in train] + (news_texts() if config.get("lowercase_from_news") else [])
-    if config["train"].get("nerp-recased"):  # NERP is lower-cased: only its non-entity words count
+    lower_sets = config.get("lowercase_datasets", list(config["train"]))
+    texts = [s.text for d in lower_sets if d != "nerp-recased"
+             for s in (load_json(JSON_TRAIN[d]) if d in JSON_TRAIN else load(d, "train"))]
+    texts += news_texts() if config.get("lowercase_from_news") else []
+    if "nerp-recased" in lower_sets:  # NERP is lower-cased: only its non-entity words count
         texts += [_outside_entities(s) for s in load("nerp", "train")]
     n_words = build_lowercase_words(texts, config["lowercase_min_count"], ent.DATA_DIR / "lowercase_words.txt")
     ent.load_tables.cache_clear()
