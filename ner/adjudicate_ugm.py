@@ -136,15 +136,7 @@ def new_span(text: str, item: str, near: tuple[int, int] | None = None) -> list:
     if occurrence is None and near is not None:
         # overlapping, or the adjacent token (a gold span on the wrong word)
         starts = [s for s in starts if s <= near[1] + 1 and s + len(surface) >= near[0] - 1]
-    if not starts:
-        raise ValueError(f"{surface!r} not found" + (" over the old span" if near else ""))
-    if occurrence is None:
-        if len(starts) > 1:
-            raise ValueError(f"{surface!r} occurs {len(starts)} times: give #n")
-        occurrence = 1
-    if not 1 <= occurrence <= len(starts):
-        raise ValueError(f"{surface!r} has no occurrence #{occurrence}")
-    start = starts[occurrence - 1]
+    start = corpus.nth_occurrence(starts, occurrence, repr(surface), " over the old span" if near else "")
     return [start, start + len(surface), label]
 
 
@@ -152,15 +144,8 @@ def gold_index(text: str, spans: list[list], ref: str) -> int:
     """Index in ``spans`` of the gold span written ``surface`` or ``surface#n``."""
     surface, occurrence = split_occurrence(ref.strip())
     hits = [i for i, (s, e, _l) in enumerate(spans) if text[s:e] == surface]
-    if not hits:
-        raise ValueError(f"no gold span {surface!r} (gold: {[text[s:e] for s, e, _ in spans]})")
-    if occurrence is None:
-        if len(hits) > 1:
-            raise ValueError(f"{len(hits)} gold spans {surface!r}: give #n")
-        occurrence = 1
-    if not 1 <= occurrence <= len(hits):
-        raise ValueError(f"no gold span {surface!r} #{occurrence}")
-    return hits[occurrence - 1]
+    return corpus.nth_occurrence(hits, occurrence, f"gold span {surface!r}",
+                                 f" (gold: {[text[s:e] for s, e, _ in spans]})")
 
 
 def apply_ops(text: str, gold: list[list], ops: list[str], changes: Changes) -> list[list]:

@@ -22,6 +22,8 @@ import re
 import sys
 from pathlib import Path
 
+from ner.corpus import nth_occurrence
+
 ROOT = Path(__file__).resolve().parent.parent
 GROUND_TRUTH = ROOT.parent / "shared" / "data" / "html-extraction" / "scrapinghub" / "ground-truth.json"
 EN_NEWS_GOLD = ROOT / "benchmarks" / "data" / "en_news_gold.json"
@@ -83,15 +85,7 @@ def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:
     starts = [m.start() for m in re.finditer(re.escape(surface), text)
               if (m.start() == 0 or not text[m.start() - 1].isalnum())
               and (m.end() == len(text) or not text[m.end()].isalnum())]
-    if not starts:
-        raise ValueError(f"{surface!r} not found in {text!r}")
-    if occurrence is None:
-        if len(starts) > 1:
-            raise ValueError(f"{surface!r} occurs {len(starts)} times in {text!r}: give #n")
-        occurrence = 1
-    if not 1 <= occurrence <= len(starts):
-        raise ValueError(f"{surface!r} has no occurrence #{occurrence} in {text!r}")
-    start = starts[occurrence - 1]
+    start = nth_occurrence(starts, occurrence, repr(surface), f" in {text!r}")
     return start, start + len(surface)
 
 

@@ -70,6 +70,20 @@ def _sentence(words: list[str], tags: list[str]) -> Sentence:
     return Sentence(" ".join(words), tuple(spans))
 
 
+def nth_occurrence(hits: list, occurrence: int | None, what: str, where: str = ""):
+    """The ``occurrence``-th (1-based) of ``hits``, the only one when ``occurrence`` is None;
+    ValueError when there is none, more than one without a number, or no such number."""
+    if not hits:
+        raise ValueError(f"{what} not found{where}")
+    if occurrence is None:
+        if len(hits) > 1:
+            raise ValueError(f"{what} occurs {len(hits)} times{where}: give #n")
+        return hits[0]
+    if not 1 <= occurrence <= len(hits):
+        raise ValueError(f"{what} has no occurrence #{occurrence}{where}")
+    return hits[occurrence - 1]
+
+
 def load_json(path: Path) -> list[Sentence]:
     """Sentences of a hand-annotated JSON file ({"sentences": [{"text", "entities": [[start, end, label]]}]})."""
     rows = json.loads(path.read_text(encoding="utf-8"))["sentences"]

@@ -206,7 +206,7 @@ def test_a_gold_span_on_the_wrong_word_can_be_moved_to_its_neighbour() -> None:
 @pytest.mark.parametrize("ops, message", [
     (["+Bandung=LOC"], "not found"),
     (["+Ketua Umum=TIME"], "bad labelled surface"),
-    (["-Ani Lestari"], "no gold span"),
+    (["-Ani Lestari"], "gold span .Ani Lestari. not found"),
     (["+Maju=ORG"], "overlapping"),
     (["Partai Maju ( PM )=ORG"], "its own label"),
     (["-Partai Maju ( PM )", "Partai Maju ( PM )=LOC"], "changed twice"),
