@@ -119,6 +119,7 @@ class Detectors:
         return (
             LanguageDetectorBuilder.from_all_languages()
             .with_low_accuracy_mode()
+            .with_preloaded_language_models()
             .build()
         )
 
@@ -129,6 +130,7 @@ class Detectors:
 
         return (
             LanguageDetectorBuilder.from_languages(Language.INDONESIAN, Language.MALAY)
+            .with_preloaded_language_models()
             .build()
         )
 
