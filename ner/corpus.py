@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ner"
 
@@ -35,20 +36,23 @@ class Sentence:
 
 
 def parse_tsv(lines: list[str]) -> list[Sentence]:
-    sentences: list[Sentence] = []
+    return [_sentence(words, tags) for words, tags in tagged_sentences(lines)]
+
+
+def tagged_sentences(lines: list[str]) -> Iterator[tuple[list[str], list[str]]]:
+    """(words, tags) of each sentence of ``token<TAB>tag`` lines (blank line between sentences)."""
     words: list[str] = []
     tags: list[str] = []
     for line in lines + [""]:
         line = line.rstrip("\n")
         if not line.strip():
             if words:
-                sentences.append(_sentence(words, tags))
+                yield words, tags
                 words, tags = [], []
             continue
         word, _, tag = line.partition("\t")
         words.append(word)
         tags.append(tag.strip() or "O")
-    return sentences
 
 
 def _sentence(words: list[str], tags: list[str]) -> Sentence:
@@ -119,19 +123,8 @@ def acronyms(sentences: list[Sentence]) -> frozenset[str]:
 def load_recased(split: str, acronym_set: frozenset[str], capital_words: frozenset[str],
                  titles: frozenset[str], root: Path = SHARED) -> list[Sentence]:
     lines = (root / "nerp" / DATASETS["nerp"][1][split]).read_text(encoding="utf-8").splitlines()
-    out: list[Sentence] = []
-    words: list[str] = []
-    tags: list[str] = []
-    for line in lines + [""]:
-        if not line.strip():
-            if words:
-                out.append(_sentence(_recase(words, tags, acronym_set, capital_words, titles), tags))
-                words, tags = [], []
-            continue
-        word, _, tag = line.partition("\t")
-        words.append(word)
-        tags.append(tag.strip() or "O")
-    return out
+    return [_sentence(_recase(words, tags, acronym_set, capital_words, titles), tags)
+            for words, tags in tagged_sentences(lines)]
 
 
 def _cap(word: str, acronym_set: frozenset[str]) -> str:
