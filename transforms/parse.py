@@ -149,16 +149,22 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def link_texts(tree: Any) -> frozenset[str]:
-    """Folded texts of the page's links of 3+ words (headline-like: related stories, promos)."""
+def _folded_texts(tree: Any, tag: str, max_elements: int, min_words: int) -> frozenset[str]:
+    """Folded texts of the first ``max_elements`` ``tag`` elements, of ``min_words`` words or more
+    and at most ``MAX_LINK_CHARS`` characters."""
     texts = set()
-    for count, anchor in enumerate(tree.iter("a")):
-        if count >= MAX_LINKS:
+    for count, element in enumerate(tree.iter(tag)):
+        if count >= max_elements:
             break
-        text = _fold(anchor.text_content()[:MAX_LINK_CHARS + 1])
-        if len(text) <= MAX_LINK_CHARS and len(text.split()) >= MIN_LINK_WORDS:
+        text = _fold(element.text_content()[:MAX_LINK_CHARS + 1])
+        if len(text) <= MAX_LINK_CHARS and len(text.split()) >= min_words:
             texts.add(text)
     return frozenset(texts)
+
+
+def link_texts(tree: Any) -> frozenset[str]:
+    """Folded texts of the page's links of 3+ words (headline-like: related stories, promos)."""
+    return _folded_texts(tree, "a", MAX_LINKS, MIN_LINK_WORDS)
 
 
 def _link_prefix(folded: str, links: frozenset[str]) -> int:
@@ -220,14 +226,7 @@ def drop_link_lines(text: str, links: frozenset[str], keep: Optional[str] = None
 
 def headline_texts(tree: Any) -> frozenset[str]:
     """Folded texts of the page's <h1> elements (the displayed headline, at most a few)."""
-    texts = set()
-    for count, heading in enumerate(tree.iter("h1")):
-        if count >= MAX_HEADINGS:
-            break
-        text = _fold(heading.text_content()[:MAX_LINK_CHARS + 1])
-        if text and len(text) <= MAX_LINK_CHARS:
-            texts.add(text)
-    return frozenset(texts)
+    return _folded_texts(tree, "h1", MAX_HEADINGS, 1)
 
 
 def split_headline(text: str, headlines: frozenset[str]) -> tuple[Optional[str], str]:
