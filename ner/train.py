@@ -13,6 +13,7 @@ regularisation (L1 keeps the model small). Settings live in ``ner/config.json``.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import time
@@ -41,6 +42,12 @@ JSON_TRAIN = {
     "en-news": EN_NEWS["train"],
     "nerugm-adjudicated": Path(__file__).resolve().parent / "data" / "nerugm_train_adjudicated.json",
 }
+
+
+@functools.cache
+def load_train(dataset: str) -> list[Sentence]:
+    """The train split of ``dataset``: a hand-annotated JSON set or a shared TSV corpus (loaded once)."""
+    return load_json(JSON_TRAIN[dataset]) if dataset in JSON_TRAIN else load(dataset, "train")
 
 
 def news_texts() -> list[str]:
@@ -122,14 +129,13 @@ def main() -> None:
     for dataset, weight in config["train"].items():
         if dataset == "nerp-recased":
             continue
-        sentences = load_json(JSON_TRAIN[dataset]) if dataset in JSON_TRAIN else load(dataset, "train")
+        sentences = load_train(dataset)
         train.extend(sentences)
         weighted.append((sentences, weight))
     if config["train"].get("nerp-recased"):
         weighted.append((load_nerp_recased("train", train), config["train"]["nerp-recased"]))
     lower_sets = config.get("lowercase_datasets", list(config["train"]))
-    texts = [s.text for d in lower_sets if d != "nerp-recased"
-             for s in (load_json(JSON_TRAIN[d]) if d in JSON_TRAIN else load(d, "train"))]
+    texts = [s.text for d in lower_sets if d != "nerp-recased" for s in load_train(d)]
     texts += news_texts() if config.get("lowercase_from_news") else []
     if "nerp-recased" in lower_sets:  # NERP is lower-cased: only its non-entity words count
         texts += [_outside_entities(s) for s in load("nerp", "train")]
