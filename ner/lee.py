@@ -1,0 +1,95 @@
+"""English news sentences of the Lee corpus, hand-annotated for the entity CRF (issue 5).
+
+The Lee corpus (Lee, Pincombe & Welsh 2005) is 300 short Australian Broadcasting Corporation
+news stories that gensim ships as test data (``gensim/test/test_data/lee_background.cor``,
+one story per line). The project commits only its annotations (``ner/data/lee_*.ann``,
+surface strings and labels per sentence ID); the text is read from the installed gensim
+package when training (``pip install -e '.[ner]'``), so no ABC text is copied here.
+
+    .venv/bin/python -m ner.lee candidates 0 75 > cand.tsv    # stories [0, 75): ``ID<TAB>sentence``
+    .venv/bin/python -m ner.lee check ner/data/lee_train_1.ann   # offsets resolve, counts per label
+
+Annotation lines follow ``ner.annotate_en``: ``ID | surface=LABEL | surface#2=LABEL``; an ID
+alone is a sentence without entities; IDs not listed are skipped. IDs are ``L<story>-<sentence>``
+over ``ner.annotate_en.split_sentences`` of each story, so they are stable for a given file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from pathlib import Path
+
+from ner.annotate_en import LABELS, annotate, is_candidate, parse_line, split_sentences
+from ner.corpus import Sentence
+
+ANNOTATIONS = sorted((Path(__file__).resolve().parent / "data").glob("lee_train_*.ann"))
+CORPUS_FILE = "lee_background.cor"
+
+
+def stories() -> list[str]:
+    """The Lee background stories, one per line, from the installed gensim package."""
+    from gensim.test.utils import datapath  # training-time dependency only
+
+    return Path(datapath(CORPUS_FILE)).read_text(encoding="utf-8").splitlines()
+
+
+@functools.cache
+def candidates() -> dict[str, str]:
+    """Sentence ID -> sentence, for every prose-like sentence of every story."""
+    out = {}
+    for story, body in enumerate(stories()):
+        for i, sentence in enumerate(split_sentences(body)):
+            if is_candidate(sentence):
+                out[f"L{story:03d}-{i:03d}"] = sentence
+    return out
+
+
+def load_annotations(paths: list[Path] = ANNOTATIONS) -> list[Sentence]:
+    """The annotated sentences as text + gold spans; a bad line raises ValueError with its place."""
+    texts = candidates()
+    out, seen = [], set()
+    for path in paths:
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            try:
+                ident, items = parse_line(line)
+                if ident in seen:
+                    raise ValueError(f"{ident} annotated twice")
+                if ident not in texts:
+                    raise ValueError(f"unknown sentence ID {ident}")
+                seen.add(ident)
+                spans = annotate(texts[ident], items)
+            except ValueError as exc:
+                raise ValueError(f"{path}:{lineno}: {exc}") from None
+            out.append(Sentence(texts[ident], tuple((s, e, label) for s, e, label in spans)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    cand = sub.add_parser("candidates")
+    cand.add_argument("first", type=int)
+    cand.add_argument("stop", type=int)
+    chk = sub.add_parser("check")
+    chk.add_argument("annotations", type=Path, nargs="+")
+    args = parser.parse_args()
+    if args.cmd == "candidates":
+        for ident, sentence in candidates().items():
+            if args.first <= int(ident[1:4]) < args.stop:
+                print(f"{ident}\t{sentence}")
+        return
+    try:
+        sentences = load_annotations(args.annotations)
+    except ValueError as exc:
+        sys.exit(str(exc))
+    counts = {label: sum(g[2] == label for s in sentences for g in s.gold) for label in LABELS}
+    empty = sum(not s.gold for s in sentences)
+    print(f"{len(sentences)} sentences ({empty} without entities), {counts}")
+
+
+if __name__ == "__main__":
+    main()
