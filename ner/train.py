@@ -47,6 +47,10 @@ JSON_TRAIN = {
 @functools.cache
 def load_train(dataset: str) -> list[Sentence]:
     """The train split of ``dataset``: a hand-annotated JSON set or a shared TSV corpus (loaded once)."""
+    if dataset == "en-lee":  # annotations in ner/data, text from the installed gensim package
+        from ner import lee
+
+        return lee.load_annotations()
     return load_json(JSON_TRAIN[dataset]) if dataset in JSON_TRAIN else load(dataset, "train")
 
 

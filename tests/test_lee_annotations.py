@@ -1,0 +1,58 @@
+"""The Lee-corpus English news annotations (ner/data/lee_train_*.ann) are well formed and resolve to spans."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ner import lee
+from ner.annotate_en import LABELS, parse_line
+
+_ID = re.compile(r"L\d{3}-\d{3}")
+
+
+def _lines():
+    for path in lee.ANNOTATIONS:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                yield path, line
+
+
+def test_annotation_lines_parse_with_unique_ids():
+    seen = set()
+    for path, line in _lines():
+        ident, items = parse_line(line)
+        assert _ID.fullmatch(ident), (path, line)
+        assert ident not in seen, (path, ident)
+        seen.add(ident)
+        assert all(label in LABELS for _, _, label in items)
+
+
+def test_annotations_resolve_to_spans_in_the_corpus_text():
+    pytest.importorskip("gensim")
+    sentences = lee.load_annotations()
+    assert len(sentences) == sum(1 for _ in _lines())
+    for s in sentences:
+        for start, end, label in s.gold:
+            surface = s.text[start:end]
+            assert surface == surface.strip() and surface, (s.text, start, end)
+            assert label in LABELS
+
+
+def test_a_surface_missing_from_its_sentence_is_an_error(tmp_path):
+    pytest.importorskip("gensim")
+    ident, text = next(iter(lee.candidates().items()))
+    bad = tmp_path / "lee_train_x.ann"
+    bad.write_text(f"{ident} | Zzyzxqw Nonexistent=PER\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="lee_train_x.ann:1"):
+        lee.load_annotations([bad])
+    assert text  # the corpus sentence exists; only the surface was wrong
+
+
+def test_an_unknown_sentence_id_is_an_error(tmp_path):
+    pytest.importorskip("gensim")
+    bad = tmp_path / "lee_train_y.ann"
+    bad.write_text("L999-999\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown sentence ID"):
+        lee.load_annotations([bad])
