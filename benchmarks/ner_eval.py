@@ -5,7 +5,9 @@
 Needs ../shared/data/ner (held-out splits; never used in training). Scores are entity-level,
 exact character span and type (PER/ORG/LOC), computed with the stage's own pure function
 ``find_entities`` (candidate runs + CRF + gazetteer rules), and again with the CRF alone
-(``use_rules=False``). Speed: articles of ~3 KB built from held-out sentences (and the seed
+(``use_rules=False``). English news sentences are scored twice: each sentence alone, and inside
+its ScrapingHub article (the stage tags whole bodies and uses the article as context: surname ->
+full name, one type per name), keeping the entities that lie inside the sentence. Speed: articles of ~3 KB built from held-out sentences (and the seed
 samples), CPU-seconds by ``time.process_time``, one process, after loading.
 """
 
@@ -17,6 +19,7 @@ import statistics
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 from ner.corpus import DATASETS, SHARED, Sentence, load, load_json
 from ner.train import EN_NEWS, load_nerp_recased
@@ -37,13 +40,26 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "gold": tp + fn}
 
 
-def score(sentences: list[Sentence], resources: ent.EntityResources, use_rules: bool) -> dict:
+def score(sentences: list[Sentence], resources: ent.EntityResources, use_rules: bool,
+          contexts: Optional[list[Optional[tuple[str, int]]]] = None) -> dict:
+    """Entity-level P/R/F1 per label. With ``contexts`` (per sentence: its article text and the
+    sentence's offset in it, or None), the stage runs on the whole article, as in the pipeline,
+    and the entities lying inside the sentence are scored (shifted to the sentence)."""
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
-    for s in sentences:
+    tagged: dict[str, list] = {}  # article text -> its entities (several sentences per article)
+    for i, s in enumerate(sentences):
         gold = set(s.gold)
-        pred = {(e.start, e.end, e.label) for e in ent.find_entities(s.text, resources, use_rules)}
+        context = contexts[i] if contexts is not None else None
+        if context is None:
+            pred = {(e.start, e.end, e.label) for e in ent.find_entities(s.text, resources, use_rules)}
+        else:
+            body, offset = context
+            if body not in tagged:
+                tagged[body] = ent.find_entities(body, resources, use_rules)
+            end = offset + len(s.text)
+            pred = {(e.start - offset, e.end - offset, e.label) for e in tagged[body] if offset <= e.start and e.end <= end}
         for _, _, label in pred & gold:
             tp[label] += 1
         for _, _, label in pred - gold:
@@ -52,6 +68,26 @@ def score(sentences: list[Sentence], resources: ent.EntityResources, use_rules: 
             fn[label] += 1
     out = {label: prf(tp[label], fp[label], fn[label]) for label in ent.LABELS}
     out["all"] = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return out
+
+
+def article_contexts(sentences: list[Sentence], keys: Optional[list[str]] = None) -> list[Optional[tuple[str, int]]]:
+    """Each English news sentence's ScrapingHub article body and its offset there (the body as
+    extracted, else with line breaks as spaces; the first article containing it; None if none
+    does). ``keys`` limits the search to the named articles (the dev file lists its own)."""
+    path = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
+    truth = json.loads(path.read_text(encoding="utf-8"))
+    bodies = [truth[k]["articleBody"] for k in (keys if keys else truth) if k in truth]
+    variants = [v for b in bodies for v in (b, b.replace("\n", " "))]
+    out: list[Optional[tuple[str, int]]] = []
+    for s in sentences:
+        found = None
+        for body in variants:
+            offset = body.find(s.text)
+            if offset >= 0:
+                found = (body, offset)
+                break
+        out.append(found)
     return out
 
 
@@ -127,6 +163,17 @@ def main() -> None:
         row = results["f1"][dataset]
         print(f"{dataset:11s} {lang}  stage F1 {row['stage']['all']['f1']:.3f}  crf-only {row['crf_only']['all']['f1']:.3f}  "
               + "  ".join(f"{l} {row['stage'][l]['f1']:.3f}" for l in ent.LABELS))
+        if dataset == "en-news-hand":  # also each sentence inside its article (the stage uses document context)
+            keys = json.loads(EN_NEWS[args.split].read_text(encoding="utf-8")).get("articles")
+            contexts = article_contexts(sentences, keys)
+            row["in_article"] = {
+                "sentences_found": sum(c is not None for c in contexts),
+                "stage": score(sentences, resources, True, contexts),
+                "crf_only": score(sentences, resources, False, contexts),
+            }
+            print(f"{dataset:11s} {lang}  in article: stage F1 {row['in_article']['stage']['all']['f1']:.3f}  "
+                  f"crf-only {row['in_article']['crf_only']['all']['f1']:.3f}  "
+                  f"({row['in_article']['sentences_found']} of {len(sentences)} sentences found in their article)")
     id_articles = articles_of(load("nerugm", "test") + load("nergrit", "test"))
     wikiann = articles_of(load("wikiann-en", "test"))[:100]
     seeds = [p.read_text(encoding="utf-8")[:3000] for p in sorted((ROOT / "samples").glob("*.txt"))]
