@@ -44,7 +44,8 @@ from transforms.clean import CleanArticles
 from transforms.entities import ExtractEntities
 from transforms.file_io import ReadArticleFiles, WriteJsonLines
 from transforms.kafka_io import (
-    KafkaPartition, ReadFromKafka, WriteToKafka, finish_bounded_read, plan_bounded_read, request_stop, stop_requested,
+    KafkaPartition, ReadFromKafka, WriteToKafka, connection_error_message, finish_bounded_read, plan_bounded_read,
+    request_stop, stop_requested,
 )
 from transforms.language import TagLanguage
 from transforms.parse import ParseArticles
@@ -398,7 +399,13 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         sinks = ", ".join(x for x in (kafka.output_topic, kafka.dead_letter_topic, output) if x)
         print(f"[ingest] {'streaming' if streaming else 'replaying'} Kafka topic {kafka.input_topic} "
               f"(group {kafka.group_id}) -> {sinks}", file=sys.stderr, flush=True)
-        bounded_plan = build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
+        from kafka.errors import KafkaError
+
+        try:  # a bounded read plans its partitions here, against the brokers
+            bounded_plan = build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
+        except KafkaError as error:
+            print(connection_error_message(kafka_config(kafka), error), file=sys.stderr)
+            return 1
     else:
         print(f"[ingest] replaying {', '.join(patterns)} -> {output}", file=sys.stderr, flush=True)
         build_pipeline(pipeline, ingest, patterns, output, sink)

@@ -28,13 +28,9 @@ import orjson
 from pipelines.options import KafkaOptions, kafka_config
 from schemas.records import RawRecord
 from transforms.file_io import read_file
-from transforms.kafka_io import make_producer
+from transforms.kafka_io import connection_error_message, make_producer
 from transforms.parse import DEFAULT_MAX_BYTES, decode_record
 from transforms.stage import StageError
-
-
-NEGOTIATION_HINT = ("\n(the API version was to be negotiated: a broker that cannot negotiate -- Kafka before 0.10, "
-                    "librdkafka's mock cluster -- needs --kafka_api_version, e.g. 0.9 or 2.3)")
 
 
 @dataclass
@@ -117,11 +113,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     try:
         producer = make_producer(config, max_request_bytes=max(1 << 20, args.max_input_bytes + (64 << 10)))
     except KafkaError as error:
-        detail = str(error)  # kafka-python's errors name their class; others get it added
-        if not detail.startswith(type(error).__name__):
-            detail = f"{type(error).__name__}: {detail}"
-        print(f"error: cannot connect to Kafka at {args.kafka_bootstrap_servers}: {detail}"
-              + ("" if config.api_version else NEGOTIATION_HINT), file=sys.stderr)
+        print(connection_error_message(config, error), file=sys.stderr)
         return 1
     report = PublishReport()
     try:

@@ -309,3 +309,21 @@ def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch
     assert err.startswith("error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap")
     assert "Traceback" not in err
     assert ("--kafka_api_version" in err) is hinted
+
+
+def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path):
+    from kafka.errors import KafkaTimeoutError
+
+    from pipelines import ingest
+
+    def unreachable(*args, **kwargs):
+        raise KafkaTimeoutError("Unable to bootstrap from ['b9.invalid:9092']")
+
+    monkeypatch.setattr(ingest, "plan_bounded_read", unreachable)
+    status = ingest.run(["--kafka_bootstrap_servers", "b9.invalid:9092", "--input_topic", "raw",
+                         "--output", str(tmp_path / "out"), "--kafka_api_version", "0.9"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "articles").exists() or not any((tmp_path / "out").rglob("*.jsonl"))

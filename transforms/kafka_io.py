@@ -124,6 +124,19 @@ class KafkaConfig:
         return kwargs
 
 
+NEGOTIATION_HINT = ("\n(the API version was to be negotiated: a broker that cannot negotiate -- Kafka before 0.10, "
+                    "librdkafka's mock cluster -- needs --kafka_api_version, e.g. 0.9 or 2.3)")
+
+
+def connection_error_message(config: KafkaConfig, error: Exception) -> str:
+    """One line (plus a version hint when negotiating) for a client that could not reach the brokers."""
+    detail = str(error)  # kafka-python's errors name their class; others get it added
+    if not detail.startswith(type(error).__name__):
+        detail = f"{type(error).__name__}: {detail}"
+    return (f"error: cannot connect to Kafka at {config.bootstrap_servers}: {detail}"
+            + ("" if config.api_version else NEGOTIATION_HINT))
+
+
 def _fetch_bytes(max_record_bytes: int) -> int:
     """Per-partition fetch size: a whole record must fit (0.9 consumers stall otherwise)."""
     return max(1 << 20, max_record_bytes + (64 << 10))
