@@ -47,9 +47,12 @@ def candidates() -> dict[str, str]:
 
 
 def load_annotations(paths: list[Path] = ANNOTATIONS) -> list[Sentence]:
-    """The annotated sentences as text + gold spans; a bad line raises ValueError with its place."""
+    """The annotated sentences as text + gold spans; a bad line raises ValueError with its place.
+
+    The corpus repeats a few stories word for word: a sentence text already loaded is loaded once.
+    """
     texts = candidates()
-    out, seen = [], set()
+    out, seen, loaded = [], set(), set()
     for path in paths:
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
@@ -64,7 +67,9 @@ def load_annotations(paths: list[Path] = ANNOTATIONS) -> list[Sentence]:
                 spans = annotate(texts[ident], items)
             except ValueError as exc:
                 raise ValueError(f"{path}:{lineno}: {exc}") from None
-            out.append(Sentence(texts[ident], tuple((s, e, label) for s, e, label in spans)))
+            if texts[ident] not in loaded:
+                loaded.add(texts[ident])
+                out.append(Sentence(texts[ident], tuple((s, e, label) for s, e, label in spans)))
     return out
 
 

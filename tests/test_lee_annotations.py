@@ -32,7 +32,8 @@ def test_annotation_lines_parse_with_unique_ids():
 def test_annotations_resolve_to_spans_in_the_corpus_text():
     pytest.importorskip("gensim")
     sentences = lee.load_annotations()
-    assert len(sentences) == sum(1 for _ in _lines())
+    texts = lee.candidates()
+    assert len(sentences) == len({texts[parse_line(line)[0]] for _, line in _lines()})  # repeats loaded once
     for s in sentences:
         for start, end, label in s.gold:
             surface = s.text[start:end]
@@ -56,3 +57,14 @@ def test_an_unknown_sentence_id_is_an_error(tmp_path):
     bad.write_text("L999-999\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown sentence ID"):
         lee.load_annotations([bad])
+
+
+def test_a_repeated_sentence_is_loaded_once(tmp_path):
+    pytest.importorskip("gensim")
+    by_text: dict[str, list[str]] = {}
+    for ident, text in lee.candidates().items():
+        by_text.setdefault(text, []).append(ident)
+    first, twin = next(ids for ids in by_text.values() if len(ids) > 1)[:2]  # the corpus repeats stories
+    ann = tmp_path / "lee_train_z.ann"
+    ann.write_text(f"{first}\n{twin}\n", encoding="utf-8")
+    assert len(lee.load_annotations([ann])) == 1
