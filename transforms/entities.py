@@ -412,9 +412,15 @@ def _run_pieces(run_text: str, tables: Tables) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def candidate_runs(text: str, tables: Tables) -> list[Run]:
-    """Candidate runs of capitalised words with their context (see :func:`run_pattern`)."""
+def candidate_runs(text: str, tables: Tables, document: bool = False) -> list[Run]:
+    """Candidate runs of capitalised words with their context (see :func:`run_pattern`).
+
+    A common lower-case word alone at a sentence start ("Kantor", "Asked") is dropped. With
+    ``document`` (the stage's rules over a whole article; the model is trained without them),
+    it stays when it is an acronym ("NASA said") or when the same text also capitalises it where
+    no sentence starts ("Apple is ..." after "shares of Apple"): evidence that it is a name."""
     runs: list[Run] = []
+    held: list[Run] = []  # sentence-initial common words, kept if the text capitalises them elsewhere
     cache = tables.run_pieces
     aliases = tables.aliases
     for match in tables.run_pattern.finditer(text):
@@ -434,13 +440,36 @@ def candidate_runs(text: str, tables: Tables) -> list[Run]:
                 start = base + first
                 tail = text[max(0, start - 8) : start].rstrip(" \t")
                 sentence_start = after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
-                if sentence_start and common_word:
-                    continue  # a common word capitalised only because it starts a sentence ("Kantor", "Asked")
-            runs.append(Run(
+            run = Run(
                 text, None, sentence_start, gaz, aliases[known] if known is not None else None, hits, base, folded,
                 tokens, words,
-            ))
+            )
+            if sentence_start and common_word:
+                held.append(run)  # a common word capitalised only because it starts a sentence, unless ...
+            else:
+                runs.append(run)
+    if held and document:
+        runs = _names_at_sentence_start(runs, held, tables)
     return runs
+
+
+def _names_at_sentence_start(runs: list[Run], held: list[Run], tables: Tables) -> list[Run]:
+    """``runs`` plus the ``held`` sentence-initial common words that are acronyms or that the
+    same text also writes capitalised alone away from a sentence start (a word of a longer name,
+    "Police" of "New South Wales Police", or a function word never counts), in text order."""
+    elsewhere = {run.folded[0] for run in runs if len(run.folded) == 1 and not run.sentence_start}
+    kept = [
+        run for run in held
+        if (run.words[0].isupper() and len(run.words[0]) > 1)
+        or (run.folded[0] in elsewhere and run.folded[0] not in tables.function_words)
+    ]
+    if not kept:
+        return runs
+    return sorted(runs + kept, key=_run_start)
+
+
+def _run_start(run: Run) -> int:
+    return run.start
 
 
 @lru_cache(maxsize=1 << 15)  # context words recur; hits stay in C (bounded: words come from 50-character windows)
@@ -937,7 +966,7 @@ def find_entities(
     text = text[:MAX_BODY_CHARS]
     tables = resources.tables
     spans: list[Span] = []
-    runs = candidate_runs(text, tables)
+    runs = candidate_runs(text, tables, document=use_rules)
     headlines = HeadlineIndex(text, tables)
     on_headlines: list[tuple[Run, list[Span]]] = []
     for run in runs:
