@@ -58,3 +58,25 @@ def test_the_crf_alone_sees_the_candidates_it_was_trained_on(tables: ent.Tables)
 def test_a_word_of_a_longer_name_is_no_evidence_for_the_word_alone(tables: ent.Tables) -> None:
     text = "Fire crews worked through the night, the Country Fire Authority said."
     assert "Fire" not in _first_words(text, tables, document=True)
+
+
+@pytest.mark.parametrize("word", ["Hungarian", "Kenyans", "Nazis", "Peruvian-born", "Thai"])
+def test_nationality_and_people_words_are_not_names_alone(word: str, tables: ent.Tables) -> None:
+    assert ent._not_entity_word(word, tables)
+
+
+def test_nationality_words_alone_are_dropped_but_names_after_them_stay(tables: ent.Tables) -> None:
+    resources = ent.load_resources()
+    text = ("Hungarian negotiators and Kenyan diplomats met in Geneva on Friday. "
+            "The talks were chaired by a Danish envoy, Lukas Brenner.")
+    found = {e.text for e in ent.find_entities(text, resources)}
+    assert not {"Hungarian", "Kenyan", "Danish"} & found
+    assert "Geneva" in found
+    assert "Peru" not in {w for w in ent.load_tables().demonyms}  # places are not in the list
+
+
+def test_demonym_list_is_lower_case_single_words() -> None:
+    words = [w for w in (ent.DATA_DIR / "demonyms.txt").read_text(encoding="utf-8").splitlines()
+             if w and not w.startswith("#")]
+    assert words and all(w == w.lower() and " " not in w for w in words)
+    assert len(words) == len(set(words))

@@ -91,6 +91,7 @@ class Tables:
     connectors: frozenset[str]
     lowercase_words: frozenset[str]
     not_entities: frozenset[str]  # not names alone: always-capitalised words + compass words
+    demonyms: frozenset[str]  # nationality/people words, not names alone (rules only, no CRF feature)
     capitalised_common: frozenset[str]  # weekdays, months, nationalities (not_entities.txt)
     run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
@@ -175,6 +176,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         first_words=first_words,
         not_entities=capitalised_common | frozenset(fold(w) for w in _data_lines(data_dir / "compass_words.txt")),
         capitalised_common=capitalised_common,
+        demonyms=frozenset(fold(w) for w in _data_lines(data_dir / "demonyms.txt")),
         run_prefixes=frozenset(fold(w) for w in _data_lines(data_dir / "run_prefixes.txt")),
         run_breakers=frozenset(fold(w) for w in _data_lines(data_dir / "run_breakers.txt")),
         function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
@@ -756,10 +758,12 @@ def _span_start(span: Span) -> int:
 def _not_entity_word(word: str, tables: Tables) -> bool:
     """A weekday/month/nationality word, also in a compound such as "Iranian-backed"."""
     folded = fold(word)
-    if folded in tables.not_entities:
+    if folded in tables.not_entities or folded in tables.demonyms:
         return True
     head, _, tail = folded.partition("-")
-    return bool(tail) and head in tables.not_entities and word.partition("-")[2].islower()
+    return (
+        bool(tail) and (head in tables.not_entities or head in tables.demonyms) and word.partition("-")[2].islower()
+    )
 
 
 def _strip_participle(text: str, span: Span, tables: Tables) -> Optional[Span]:
