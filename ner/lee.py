@@ -1,8 +1,8 @@
 """English news sentences of the Lee corpus, hand-annotated for the entity CRF (issue 5).
 
-The Lee corpus (Lee, Pincombe & Welsh 2005) is 300 short Australian Broadcasting Corporation
-news stories that gensim ships as test data (``gensim/test/test_data/lee_background.cor``,
-one story per line). The project commits only its annotations (``ner/data/lee_*.ann``,
+The Lee corpus (Lee, Pincombe & Welsh 2005) is 350 short Australian Broadcasting Corporation
+news stories that gensim ships as test data (``gensim/test/test_data/lee_background.cor`` and
+``lee.cor``, one story per line). The project commits only its annotations (``ner/data/lee_*.ann``,
 surface strings and labels per sentence ID); the text is read from the installed gensim
 package when training (``pip install -e '.[ner]'``), so no ABC text is copied here.
 
@@ -25,14 +25,16 @@ from ner.annotate_en import LABELS, annotate, is_candidate, parse_line, split_se
 from ner.corpus import Sentence
 
 ANNOTATIONS = sorted((Path(__file__).resolve().parent / "data").glob("lee_train_*.ann"))
-CORPUS_FILE = "lee_background.cor"
+# (file, encoding): the 300 background stories, then the 50 rated stories (story numbers 300-349)
+CORPUS_FILES = (("lee_background.cor", "utf-8"), ("lee.cor", "latin-1"))
 
 
 def stories() -> list[str]:
-    """The Lee background stories, one per line, from the installed gensim package."""
+    """The Lee stories, one per line, from the installed gensim package."""
     from gensim.test.utils import datapath  # training-time dependency only
 
-    return Path(datapath(CORPUS_FILE)).read_text(encoding="utf-8").splitlines()
+    return [line for name, encoding in CORPUS_FILES
+            for line in Path(datapath(name)).read_text(encoding=encoding).splitlines()]
 
 
 @functools.cache
