@@ -995,6 +995,7 @@ def find_entities(
     if on_headlines:
         spans = sorted(spans + confirmed_headline_spans(text, on_headlines, spans, tables), key=lambda s: s.start)
     if use_rules:
+        spans = dateline_places(text, spans, tables)
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
     return canonicalize(text, spans[:MAX_ENTITIES], tables)
 
@@ -1169,6 +1170,43 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
     if not added:
         return spans
     return sorted(spans + added, key=lambda s: s.start)
+
+
+_DATELINE_WORD = _UPPER + r"[\w.'’-]{0,30}"
+_DATELINE = re.compile(
+    rf"[ \t]{{0,8}}(?P<place>{_DATELINE_WORD}(?:[ \t]{_DATELINE_WORD}){{0,3}})"
+    rf"(?:,[ \t]{{1,3}}(?P<state>{_DATELINE_WORD}(?:[ \t]{_DATELINE_WORD}){{0,2}}))?"
+    r"(?P<agency>[ \t]{1,3}\([^()\n]{1,40}\))?"
+    r"[ \t]{1,3}(?:[–—]|--?)[ \t]"
+)
+
+
+def dateline_places(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """A paragraph opening with a dateline ("LAGOS, Nigeria —", "BERLIN (AP) -", "Leeds – ")
+    names a place, and the region after its comma is one too: both become LOC, replacing what
+    the model found there. A place alone before the dash must be a known place (gazetteer) or
+    an all-capitals word that is not a common one, so "Analysis – ..." is left alone."""
+    found: list[Span] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        m = _DATELINE.match(text, pos)
+        if m is not None:
+            place = m.group("place")
+            entry = lookup_alias(place, tables)
+            known = entry is not None and entry.label == "LOC"
+            shouted = place.isupper() and len(place) > 1 and fold(place) not in tables.lowercase_words
+            if known or shouted or m.group("state") or m.group("agency"):
+                found.append(Span(m.start("place"), m.end("place"), "LOC"))
+                if m.group("state"):
+                    found.append(Span(m.start("state"), m.end("state"), "LOC"))
+        nl = text.find("\n", pos)
+        if nl < 0:
+            break
+        pos = nl + 1
+    if not found:
+        return spans
+    kept = [s for s in spans if not any(f.start < s.end and s.start < f.end for f in found)]
+    return sorted(kept + found, key=_span_start)
 
 
 def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:

@@ -1,0 +1,72 @@
+"""Entities stage, English news conventions applied as rules after the model: datelines, name
+head words, state codes, events, titles of works, result lines.
+
+Own phrasings only (never the benchmark's dev/test sentences). Span-level checks call the rule
+functions directly, so they do not depend on the trained model; the end-to-end checks use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms import entities as ent
+
+
+@pytest.fixture(scope="module")
+def resources() -> ent.EntityResources:
+    return ent.load_resources()
+
+
+@pytest.fixture(scope="module")
+def tables(resources: ent.EntityResources) -> ent.Tables:
+    return resources.tables
+
+
+def _labels(spans, text: str) -> list[tuple[str, str]]:
+    return [(text[s.start : s.end], s.label) for s in spans]
+
+
+# ----------------------------------------------------------------------------- datelines
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("DENVER, Colo. — Snow closed the passes on Sunday.", [("DENVER", "LOC"), ("Colo.", "LOC")]),
+        ("LAGOS (AP) - Fuel prices rose again.", [("LAGOS", "LOC")]),
+        ("Leeds – The council approved the budget.", [("Leeds", "LOC")]),
+        ("Intro line.\nTORONTO -- Markets were flat.", [("TORONTO", "LOC")]),
+    ],
+)
+def test_a_dateline_names_places(text: str, expected: list[tuple[str, str]], tables: ent.Tables) -> None:
+    got = _labels(ent.dateline_places(text, [], tables), text)
+    assert got == expected
+
+
+def test_a_dateline_place_replaces_the_models_type(tables: ent.Tables) -> None:
+    text = "MADRID, Spain — Rail workers walked out."
+    spans = [ent.Span(0, 6, "ORG"), ent.Span(8, 13, "LOC")]
+    assert _labels(ent.dateline_places(text, spans, tables), text) == [("MADRID", "LOC"), ("Spain", "LOC")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Analysis – what the vote means for farmers.",  # title case, not a known place
+        "Prices rose in Leeds – and fell in York.",  # not at a paragraph start
+        "The mayor of Leeds – a city of 800,000 – spoke.",
+    ],
+)
+def test_no_dateline_without_the_convention(text: str, tables: ent.Tables) -> None:
+    assert ent.dateline_places(text, [], tables) == []
+
+
+def test_dateline_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
+    text = ("A" * 30 + " ") * 3 + ", " + "B " * 5000 + "\n" + "X\n" * 20000 + "(" * 5000
+    assert ent.dateline_places(text, [], tables) == []
+
+
+def test_dateline_end_to_end(resources: ent.EntityResources) -> None:
+    text = "BOISE, Idaho — A wildfire forced hundreds of families from their homes, officials said."
+    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    assert ("BOISE", "LOC") in found and ("Idaho", "LOC") in found
