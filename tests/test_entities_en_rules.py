@@ -70,3 +70,31 @@ def test_dateline_end_to_end(resources: ent.EntityResources) -> None:
     text = "BOISE, Idaho — A wildfire forced hundreds of families from their homes, officials said."
     found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
     assert ("BOISE", "LOC") in found and ("Idaho", "LOC") in found
+
+
+# ----------------------------------------------------------------------------- head words
+
+
+@pytest.mark.parametrize(
+    "name", ["Lakeside Amphitheater", "Harbour Bridge", "Granville Street", "Memorial Stadium", "Kessler Pavilion"]
+)
+def test_a_facility_or_street_word_ending_a_name_makes_a_place(name: str, tables: ent.Tables) -> None:
+    text = f"Crowds gathered near {name} on Friday."
+    start = text.index(name)
+    for label in ("ORG", "PER"):
+        spans = ent.place_head_words(text, [ent.Span(start, start + len(name), label)], tables)
+        assert _labels(spans, text) == [(name, "LOC")]
+
+
+@pytest.mark.parametrize("name", ["Arena", "Pew Research Center", "Quinn Foundation", "Ridgeway Hall"])
+def test_other_names_keep_their_type(name: str, tables: ent.Tables) -> None:
+    text = f"A statement from {name} followed."
+    start = text.index(name)
+    spans = ent.place_head_words(text, [ent.Span(start, start + len(name), "ORG")], tables)
+    assert _labels(spans, text) == [(name, "ORG")]
+
+
+def test_place_head_end_to_end(resources: ent.EntityResources) -> None:
+    text = "The band will close its tour at the Greenfield Amphitheater next summer, promoters said."
+    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    assert ("Greenfield Amphitheater", "LOC") in found

@@ -101,6 +101,7 @@ class Tables:
     org_last: frozenset[str]  # words ending one, or heading it before "of" ("university", "news")
     org_suffix: frozenset[str]  # legal forms ending a company's name ("ltd", "tbk")
     org_words: frozenset[str]  # all cue words, also with a final dot ("ltd.")
+    place_heads: frozenset[str]  # words ending a facility's or street's name ("stadium"; place_heads.txt)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
@@ -185,6 +186,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         org_last=frozenset(cue for cue, where in org_cues if where == "last"),
         org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
         org_words=frozenset(cue + dot for cue, _ in org_cues for dot in ("", ".")),
+        place_heads=frozenset(fold(w) for w in _data_lines(data_dir / "place_heads.txt")),
         run_pattern=run_pattern(connectors),
     )
 
@@ -996,6 +998,7 @@ def find_entities(
         spans = sorted(spans + confirmed_headline_spans(text, on_headlines, spans, tables), key=lambda s: s.start)
     if use_rules:
         spans = dateline_places(text, spans, tables)
+        spans = place_head_words(text, spans, tables)
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
     return canonicalize(text, spans[:MAX_ENTITIES], tables)
 
@@ -1170,6 +1173,24 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
     if not added:
         return spans
     return sorted(spans + added, key=lambda s: s.start)
+
+
+def place_head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """A name of two or more words ending with a facility or street word (``place_heads.txt``:
+    "Riverside Stadium", "Elm Avenue") is a place, whatever the model said, unless the alias
+    table types it."""
+    heads = tables.place_heads
+    for i, span in enumerate(spans):
+        if span.label == "LOC":
+            continue
+        mention = text[span.start : span.end]
+        cut = max(mention.rfind(" "), mention.rfind("\t"), mention.rfind("\n"))
+        if cut < 0 or fold(_strip_possessive(mention[cut + 1 :]).rstrip(".")) not in heads:
+            continue
+        entry = lookup_alias(mention, tables)
+        if entry is None or not entry.trusted:
+            spans[i] = Span(span.start, span.end, "LOC", span.title)
+    return spans
 
 
 _DATELINE_WORD = _UPPER + r"[\w.'’-]{0,30}"
