@@ -1176,16 +1176,16 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
 
 
 def place_head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
-    """A name of two or more words ending with a facility or street word (``place_heads.txt``:
-    "Riverside Stadium", "Elm Avenue") is a place, whatever the model said, unless the alias
-    table types it."""
+    """A name ending with a facility or street word (``place_heads.txt``: "Riverside Stadium",
+    "Elm Avenue") is a place, whatever the model said, unless the alias table types it; the word
+    alone ("the Capitol") too, unless the model made it a person (a surname such as "Bridge")."""
     heads = tables.place_heads
     for i, span in enumerate(spans):
         if span.label == "LOC":
             continue
         mention = text[span.start : span.end]
         cut = max(mention.rfind(" "), mention.rfind("\t"), mention.rfind("\n"))
-        if cut < 0 or fold(_strip_possessive(mention[cut + 1 :]).rstrip(".")) not in heads:
+        if (cut < 0 and span.label == "PER") or fold(_strip_possessive(mention[cut + 1 :]).rstrip(".")) not in heads:
             continue
         entry = lookup_alias(mention, tables)
         if entry is None or not entry.trusted:
