@@ -105,3 +105,34 @@ def test_place_head_end_to_end(resources: ent.EntityResources) -> None:
     text = "The band will close its tour at the Greenfield Amphitheater next summer, promoters said."
     found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
     assert ("Greenfield Amphitheater", "LOC") in found
+
+
+class _ConfidentTagger:
+    """Stands in for the CRF's marginals: certain the span is not an organisation."""
+
+    def marginal(self, _label: str, _position: int) -> float:
+        return 0.0
+
+
+@pytest.mark.parametrize("label", ["LOC", "PER"])
+@pytest.mark.parametrize("name", ["Sierra Madre Corporation", "Varda Robotics", "Harlan Orbital Systems", "Brisk Labs"])
+def test_a_company_suffix_retypes_a_confident_place_or_person(name: str, label: str, tables: ent.Tables) -> None:
+    text = f"Shares of {name} rose."
+    run = next(r for r in ent.candidate_runs(text, tables) if name.startswith(r.words[0]) or r.words[0] == "Shares")
+    start = text.index(name)
+    spans = ent.organisation_cues(text, run, [ent.Span(start, start + len(name), label)], tables, _ConfidentTagger())
+    assert _labels(spans, text) == [(name, "ORG")]
+
+
+def test_a_confident_place_with_a_weaker_cue_stays_a_place(tables: ent.Tables) -> None:
+    text = "They met in Bellmore Club yesterday."
+    run = next(r for r in ent.candidate_runs(text, tables) if "Bellmore" in r.words)
+    start = text.index("Bellmore Club")
+    spans = ent.organisation_cues(text, run, [ent.Span(start, start + 13, "LOC")], tables, _ConfidentTagger())
+    assert _labels(spans, text) == [("Bellmore Club", "LOC")]
+
+
+def test_company_suffix_end_to_end(resources: ent.EntityResources) -> None:
+    text = "Orbis Robotics lost the bid to Sierra Madre Corporation, the agency said."
+    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    assert {("Sierra Madre Corporation", "ORG"), ("Orbis Robotics", "ORG")} <= found

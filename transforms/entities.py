@@ -1112,8 +1112,9 @@ def confirmed_headline_spans(
 
 def organisation_cues(text: str, run: Run, spans: list[Span], tables: Tables, tagger: Any) -> list[Span]:
     """Organisation cue words (``org_cues.tsv``) retype spans of a run the alias table does not
-    type: a person's name ending with a legal form is a company ("Harlow Brothers Ltd"), and a
-    place carrying a cue is an organisation where the model is unsure of it (its mean marginal
+    type: a person's or place's name ending with a legal form or line of business is a company
+    ("Harlow Brothers Ltd", "Sierra Madre Corporation"), and a place carrying another cue is an
+    organisation where the model is unsure of it (its mean marginal
     probability of ORG over the span's tokens is at least ``ORG_UNSURE``: "Dinas Perikanan
     Maluku"; a confident place stays). ``tagger`` must have tagged ``run`` last."""
     out: list[Span] = []
@@ -1127,7 +1128,9 @@ def organisation_cues(text: str, run: Run, spans: list[Span], tables: Tables, ta
             if span.label == "PER":
                 cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix
             else:
-                cued = org_cue_at(words, tables) and _org_marginal(tagger, range(first, end)) >= ORG_UNSURE
+                cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix or (
+                    org_cue_at(words, tables) and _org_marginal(tagger, range(first, end)) >= ORG_UNSURE
+                )
             if cued:
                 entry = lookup_alias(text[span.start : span.end], tables)
                 if entry is None or not entry.trusted:
