@@ -136,3 +136,39 @@ def test_company_suffix_end_to_end(resources: ent.EntityResources) -> None:
     text = "Orbis Robotics lost the bid to Sierra Madre Corporation, the agency said."
     found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
     assert {("Sierra Madre Corporation", "ORG"), ("Orbis Robotics", "ORG")} <= found
+
+
+# ----------------------------------------------------------------------------- state codes
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("The plant in Bend, OR will close.", "OR"),
+        ("Send it to Dayton, OH 45402 by Friday.", "OH"),
+        ("She grew up near Flagstaff, AZ.", "AZ"),
+        ("Offices in Arlington, VA, and Austin, TX, reopened.", "VA"),
+    ],
+)
+def test_a_postal_code_after_a_city_is_a_place(text: str, code: str, tables: ent.Tables) -> None:
+    start = text.index(code)
+    spans = ent.state_codes_after_cities(text, [ent.Span(start, start + 2, "ORG")], tables)
+    assert (code, "LOC") in _labels(spans, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prices rose, OK?",  # no capitalised place before the comma
+        "Reports from Lima, UK officials said, were wrong.",  # not a US code
+        "He met Ortiz, ORs and all.",  # a longer word
+        "We asked them, IN writing, to stop.",
+    ],
+)
+def test_no_state_code_without_the_pattern(text: str, tables: ent.Tables) -> None:
+    assert ent.state_codes_after_cities(text, [], tables) == []
+
+
+def test_state_code_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
+    text = "Xa, OR " * 40_000 + "a" * 100_000 + ", CA"
+    assert len(ent.state_codes_after_cities(text, [], tables)) == 40_000

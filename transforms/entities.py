@@ -102,6 +102,7 @@ class Tables:
     org_suffix: frozenset[str]  # legal forms ending a company's name ("ltd", "tbk")
     org_words: frozenset[str]  # all cue words, also with a final dot ("ltd.")
     place_heads: frozenset[str]  # words ending a facility's or street's name ("stadium"; place_heads.txt)
+    state_codes: frozenset[str]  # US postal codes ("OR", "DC"; us_states.tsv)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
@@ -187,6 +188,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
         org_words=frozenset(cue + dot for cue, _ in org_cues for dot in ("", ".")),
         place_heads=frozenset(fold(w) for w in _data_lines(data_dir / "place_heads.txt")),
+        state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
         run_pattern=run_pattern(connectors),
     )
 
@@ -999,6 +1001,7 @@ def find_entities(
     if use_rules:
         spans = dateline_places(text, spans, tables)
         spans = place_head_words(text, spans, tables)
+        spans = state_codes_after_cities(text, spans, tables)
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
     return canonicalize(text, spans[:MAX_ENTITIES], tables)
 
@@ -1194,6 +1197,25 @@ def place_head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]
         if entry is None or not entry.trusted:
             spans[i] = Span(span.start, span.end, "LOC", span.title)
     return spans
+
+
+_CITY_STATE_CODE = re.compile(rf"(?<=[a-z.]),[ \t](?P<code>[A-Z]{{2}})(?![\w'’])")
+
+
+def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """A US postal code after a capitalised place and a comma ("Fairview, OR", "Bend, OR 97701")
+    is a place (``us_states.tsv``), replacing what the model found there."""
+    found: list[Span] = []
+    for m in _CITY_STATE_CODE.finditer(text):
+        if m.group("code") not in tables.state_codes:
+            continue
+        before = text[max(0, m.start() - 40) : m.start()].split()  # bounded look-back
+        if before and before[-1][0].isupper():
+            found.append(Span(m.start("code"), m.end("code"), "LOC"))
+    if not found:
+        return spans
+    kept = [s for s in spans if not any(f.start < s.end and s.start < f.end for f in found)]
+    return sorted(kept + found, key=_span_start)
 
 
 _DATELINE_WORD = _UPPER + r"[\w.'’-]{0,30}"
