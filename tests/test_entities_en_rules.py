@@ -82,7 +82,7 @@ def test_a_facility_or_street_word_ending_a_name_makes_a_place(name: str, tables
     text = f"Crowds gathered near {name} on Friday."
     start = text.index(name)
     for label in ("ORG", "PER"):
-        spans = ent.place_head_words(text, [ent.Span(start, start + len(name), label)], tables)
+        spans = ent.head_words(text, [ent.Span(start, start + len(name), label)], tables)
         assert _labels(spans, text) == [(name, "LOC")]
 
 
@@ -90,7 +90,7 @@ def test_a_facility_or_street_word_ending_a_name_makes_a_place(name: str, tables
 def test_other_names_keep_their_type(name: str, tables: ent.Tables) -> None:
     text = f"A statement from {name} followed."
     start = text.index(name)
-    spans = ent.place_head_words(text, [ent.Span(start, start + len(name), "ORG")], tables)
+    spans = ent.head_words(text, [ent.Span(start, start + len(name), "ORG")], tables)
     assert _labels(spans, text) == [(name, "ORG")]
 
 
@@ -98,7 +98,7 @@ def test_a_head_word_alone_is_a_place_unless_the_model_saw_a_person(tables: ent.
     text = "Protesters ringed the Capitol while Bridge spoke."
     capitol, bridge = text.index("Capitol"), text.index("Bridge")
     spans = [ent.Span(capitol, capitol + 7, "ORG"), ent.Span(bridge, bridge + 6, "PER")]
-    assert _labels(ent.place_head_words(text, spans, tables), text) == [("Capitol", "LOC"), ("Bridge", "PER")]
+    assert _labels(ent.head_words(text, spans, tables), text) == [("Capitol", "LOC"), ("Bridge", "PER")]
 
 
 def test_place_head_end_to_end(resources: ent.EntityResources) -> None:
@@ -172,3 +172,28 @@ def test_no_state_code_without_the_pattern(text: str, tables: ent.Tables) -> Non
 def test_state_code_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
     text = "Xa, OR " * 40_000 + "a" * 100_000 + ", CA"
     assert len(ent.state_codes_after_cities(text, [], tables)) == 40_000
+
+
+# ----------------------------------------------------------------------------- events
+
+
+@pytest.mark.parametrize(
+    "name", ["Harvest Moon Festival", "Golden Reel Awards", "Lakeshore Marathon", "Belgian Grand Prix", "Reunion Tour"]
+)
+def test_an_event_name_is_dropped(name: str, tables: ent.Tables) -> None:
+    text = f"Tickets for the {name} sold out."
+    start = text.index(name)
+    assert ent.head_words(text, [ent.Span(start, start + len(name), "ORG")], tables) == []
+
+
+def test_names_not_ending_with_an_event_word_stay(tables: ent.Tables) -> None:
+    text = "Festival Records signed Tour Lane."
+    spans = [ent.Span(0, 16, "ORG"), ent.Span(24, 33, "PER")]
+    assert _labels(ent.head_words(text, spans, tables), text) == [("Festival Records", "ORG"), ("Tour Lane", "PER")]
+
+
+def test_event_end_to_end(resources: ent.EntityResources) -> None:
+    text = "Maria Okafor won twice at the Silver Lantern Awards in Chicago on Sunday."
+    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    assert ("Maria Okafor", "PER") in found and ("Chicago", "LOC") in found
+    assert not any("Awards" in name for name, _ in found)

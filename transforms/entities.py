@@ -103,6 +103,7 @@ class Tables:
     org_words: frozenset[str]  # all cue words, also with a final dot ("ltd.")
     place_heads: frozenset[str]  # words ending a facility's or street's name ("stadium"; place_heads.txt)
     state_codes: frozenset[str]  # US postal codes ("OR", "DC"; us_states.tsv)
+    event_heads: frozenset[str]  # words ending an event's name ("festival"; event_heads.txt)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
@@ -189,6 +190,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         org_words=frozenset(cue + dot for cue, _ in org_cues for dot in ("", ".")),
         place_heads=frozenset(fold(w) for w in _data_lines(data_dir / "place_heads.txt")),
         state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
+        event_heads=frozenset(fold(w) for w in _data_lines(data_dir / "event_heads.txt")),
         run_pattern=run_pattern(connectors),
     )
 
@@ -1000,7 +1002,7 @@ def find_entities(
         spans = sorted(spans + confirmed_headline_spans(text, on_headlines, spans, tables), key=lambda s: s.start)
     if use_rules:
         spans = dateline_places(text, spans, tables)
-        spans = place_head_words(text, spans, tables)
+        spans = head_words(text, spans, tables)
         spans = state_codes_after_cities(text, spans, tables)
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
     return canonicalize(text, spans[:MAX_ENTITIES], tables)
@@ -1181,25 +1183,34 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
     return sorted(spans + added, key=lambda s: s.start)
 
 
-def place_head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
-    """A name ending with a facility or street word (``place_heads.txt``: "Riverside Stadium",
-    "Elm Avenue") is a place, whatever the model said, unless the alias table types it; the word
-    alone ("the Capitol") too, unless the model made it a person (a surname such as "Bridge")."""
-    heads = tables.place_heads
-    for i, span in enumerate(spans):
-        if span.label == "LOC":
-            continue
+def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """The last word of a name fixes its type, whatever the model said, unless the alias table
+    types the name:
+
+    * a facility or street word (``place_heads.txt``: "Riverside Stadium", "Elm Avenue") makes
+      a place; the word alone ("the Capitol") too, unless the model made it a person (a surname
+      such as "Bridge");
+    * an event word (``event_heads.txt``: "Harvest Festival", "Golden Reel Awards") drops the
+      span: events are not PER/ORG/LOC.
+    """
+    out: list[Span] = []
+    for span in spans:
         mention = text[span.start : span.end]
         cut = max(mention.rfind(" "), mention.rfind("\t"), mention.rfind("\n"))
-        if (cut < 0 and span.label == "PER") or fold(_strip_possessive(mention[cut + 1 :]).rstrip(".")) not in heads:
-            continue
-        entry = lookup_alias(mention, tables)
-        if entry is None or not entry.trusted:
-            spans[i] = Span(span.start, span.end, "LOC", span.title)
-    return spans
+        last = fold(_strip_possessive(mention[cut + 1 :]).rstrip("."))
+        if last in tables.event_heads:
+            entry = lookup_alias(mention, tables)
+            if entry is None or not entry.trusted:
+                continue
+        elif span.label != "LOC" and last in tables.place_heads and (cut >= 0 or span.label != "PER"):
+            entry = lookup_alias(mention, tables)
+            if entry is None or not entry.trusted:
+                span = Span(span.start, span.end, "LOC", span.title)
+        out.append(span)
+    return out
 
 
-_CITY_STATE_CODE = re.compile(rf"(?<=[a-z.]),[ \t](?P<code>[A-Z]{{2}})(?![\w'’])")
+_CITY_STATE_CODE = re.compile(r",[ \t](?P<code>[A-Z]{2})(?![\w'’])")
 
 
 def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> list[Span]:
@@ -1207,7 +1218,8 @@ def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> li
     is a place (``us_states.tsv``), replacing what the model found there."""
     found: list[Span] = []
     for m in _CITY_STATE_CODE.finditer(text):
-        if m.group("code") not in tables.state_codes:
+        prev = text[m.start() - 1 : m.start()]  # the place's last letter, or "St." / "Ft."
+        if m.group("code") not in tables.state_codes or not (prev.islower() or prev == "."):
             continue
         before = text[max(0, m.start() - 40) : m.start()].split()  # bounded look-back
         if before and before[-1][0].isupper():
