@@ -197,3 +197,40 @@ def test_event_end_to_end(resources: ent.EntityResources) -> None:
     found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
     assert ("Maria Okafor", "PER") in found and ("Chicago", "LOC") in found
     assert not any("Awards" in name for name, _ in found)
+
+
+# ----------------------------------------------------------------------------- titles of works
+
+
+@pytest.mark.parametrize(
+    "text, inner",
+    [
+        ("She closed with “Dancing In The Rain” and left.", "Rain"),
+        ('The crowd sang "Meet Me By The River" twice.', "River"),
+        ("Fans requested “Driftin’ Back To Memphis,” a ballad.", "Memphis"),
+    ],
+)
+def test_names_inside_a_quoted_title_are_dropped(text: str, inner: str, tables: ent.Tables) -> None:
+    start = text.index(inner)
+    assert ent.outside_quoted_titles(text, [ent.Span(start, start + len(inner), "LOC")], tables) == []
+
+
+@pytest.mark.parametrize(
+    "text, inner",
+    [
+        ("He called it “Blue Harbor Capital” in the filing.", "Blue Harbor Capital"),  # no function word
+        ("“We will rebuild Memphis,” she said.", "Memphis"),  # a sentence, not title case
+        ("They chanted “SAVE THE DOCKS IN ODESSA” outside.", "ODESSA"),  # shouting
+        ("A visit to “Memphis” was planned.", "Memphis"),  # one word
+    ],
+)
+def test_other_quotes_keep_their_names(text: str, inner: str, tables: ent.Tables) -> None:
+    start = text.index(inner)
+    spans = [ent.Span(start, start + len(inner), "LOC")]
+    assert ent.outside_quoted_titles(text, spans, tables) == spans
+
+
+def test_quote_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
+    text = '"' + "A " * 50_000 + "“" * 10_000 + '" X'
+    spans = [ent.Span(len(text) - 1, len(text), "ORG")]
+    assert ent.outside_quoted_titles(text, spans, tables) == spans
