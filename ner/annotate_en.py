@@ -21,6 +21,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Iterator
 
 from ner.corpus import nth_occurrence
 
@@ -122,9 +123,12 @@ def read_candidates(path: Path) -> dict[str, str]:
     return rows
 
 
-def build(candidates: dict[str, str], annotation: Path, keys: list[str]) -> dict:
-    """The JSON document of one annotation file (articles resolved from ID prefixes)."""
-    sentences, used, seen = [], set(), set()
+def annotated_lines(annotation: Path, candidates: dict[str, str],
+                    seen: set[str] | None = None) -> Iterator[tuple[str, str, list[list]]]:
+    """(ID, sentence, sorted spans) of each annotation line; a bad line raises ValueError naming its place.
+
+    ``seen`` carries the IDs already read across several files (an ID annotated twice is an error)."""
+    seen = set() if seen is None else seen
     for lineno, line in enumerate(annotation.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -132,16 +136,28 @@ def build(candidates: dict[str, str], annotation: Path, keys: list[str]) -> dict
             ident, items = parse_line(line)
             if ident in seen:
                 raise ValueError(f"{ident} annotated twice")
+            if ident not in candidates:
+                raise ValueError(f"unknown sentence ID {ident}")
             seen.add(ident)
-            text = candidates[ident]
-            sentences.append({"text": text, "entities": annotate(text, items)})
-        except (KeyError, ValueError) as exc:
-            sys.exit(f"{annotation}:{lineno}: {exc}")
-        prefix = ident.rsplit("-", 1)[0]
-        matches = [k for k in keys if k.startswith(prefix)]
-        if len(matches) != 1:
-            sys.exit(f"{annotation}:{lineno}: article prefix {prefix} matches {len(matches)} articles")
-        used.add(matches[0])
+            spans = annotate(candidates[ident], items)
+        except ValueError as exc:
+            raise ValueError(f"{annotation}:{lineno}: {exc}") from None
+        yield ident, candidates[ident], spans
+
+
+def build(candidates: dict[str, str], annotation: Path, keys: list[str]) -> dict:
+    """The JSON document of one annotation file (articles resolved from ID prefixes)."""
+    sentences, used = [], set()
+    try:
+        for ident, text, spans in annotated_lines(annotation, candidates):
+            sentences.append({"text": text, "entities": spans})
+            prefix = ident.rsplit("-", 1)[0]
+            matches = [k for k in keys if k.startswith(prefix)]
+            if len(matches) != 1:
+                raise ValueError(f"{annotation}: {ident}: article prefix {prefix} matches {len(matches)} articles")
+            used.add(matches[0])
+    except ValueError as exc:
+        sys.exit(str(exc))
     return {"source": SOURCE, "articles": sorted(used), "sentences": sentences}
 
 

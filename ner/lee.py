@@ -21,7 +21,7 @@ import functools
 import sys
 from pathlib import Path
 
-from ner.annotate_en import LABELS, annotate, is_candidate, parse_line, split_sentences
+from ner.annotate_en import LABELS, annotated_lines, is_candidate, split_sentences
 from ner.corpus import Sentence
 
 ANNOTATIONS = sorted((Path(__file__).resolve().parent / "data").glob("lee_train_*.ann"))
@@ -53,25 +53,12 @@ def load_annotations(paths: list[Path] = ANNOTATIONS) -> list[Sentence]:
 
     The corpus repeats a few stories word for word: a sentence text already loaded is loaded once.
     """
-    texts = candidates()
     out, seen, loaded = [], set(), set()
     for path in paths:
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            try:
-                ident, items = parse_line(line)
-                if ident in seen:
-                    raise ValueError(f"{ident} annotated twice")
-                if ident not in texts:
-                    raise ValueError(f"unknown sentence ID {ident}")
-                seen.add(ident)
-                spans = annotate(texts[ident], items)
-            except ValueError as exc:
-                raise ValueError(f"{path}:{lineno}: {exc}") from None
-            if texts[ident] not in loaded:
-                loaded.add(texts[ident])
-                out.append(Sentence(texts[ident], tuple((s, e, label) for s, e, label in spans)))
+        for _, text, spans in annotated_lines(path, candidates(), seen):
+            if text not in loaded:
+                loaded.add(text)
+                out.append(Sentence(text, tuple((s, e, label) for s, e, label in spans)))
     return out
 
 
