@@ -473,11 +473,7 @@ def _names_at_sentence_start(runs: list[Run], held: list[Run], tables: Tables) -
     ]
     if not kept:
         return runs
-    return sorted(runs + kept, key=_run_start)
-
-
-def _run_start(run: Run) -> int:
-    return run.start
+    return sorted(runs + kept, key=_start)
 
 
 @lru_cache(maxsize=1 << 15)  # context words recur; hits stay in C (bounded: words come from 50-character windows)
@@ -741,7 +737,7 @@ def combine(
             if not any(a < g.end and g.start < b for a, b in taken):
                 out.append(g)
     if len(out) > 1:
-        out.sort(key=_span_start)
+        out.sort(key=_start)
     return out
 
 
@@ -757,8 +753,8 @@ def _rest_is_person(text: str, head: Span, span: Span, tables: Tables) -> bool:
     )
 
 
-def _span_start(span: Span) -> int:
-    return span.start
+def _start(item: Span | Run) -> int:
+    return item.start
 
 
 def _not_entity_word(word: str, tables: Tables) -> bool:
@@ -1241,6 +1237,14 @@ def outside_quoted_titles(text: str, spans: list[Span], tables: Tables) -> list[
 _CITY_STATE_CODE = re.compile(r",[ \t](?P<code>[A-Z]{2})(?![\w'’])")
 
 
+def _replaced_by(spans: list[Span], found: list[Span]) -> list[Span]:
+    """``spans`` with those overlapping any of ``found`` replaced by ``found``, in text order."""
+    if not found:
+        return spans
+    kept = [s for s in spans if not any(f.start < s.end and s.start < f.end for f in found)]
+    return sorted(kept + found, key=_start)
+
+
 def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> list[Span]:
     """A US postal code after a capitalised place and a comma ("Fairview, OR", "Bend, OR 97701")
     is a place (``us_states.tsv``), replacing what the model found there."""
@@ -1252,10 +1256,7 @@ def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> li
         before = text[max(0, m.start() - 40) : m.start()].split()  # bounded look-back
         if before and before[-1][0].isupper():
             found.append(Span(m.start("code"), m.end("code"), "LOC"))
-    if not found:
-        return spans
-    kept = [s for s in spans if not any(f.start < s.end and s.start < f.end for f in found)]
-    return sorted(kept + found, key=_span_start)
+    return _replaced_by(spans, found)
 
 
 _DATELINE_WORD = _UPPER + r"[\w.'’-]{0,30}"
@@ -1289,10 +1290,7 @@ def dateline_places(text: str, spans: list[Span], tables: Tables) -> list[Span]:
         if nl < 0:
             break
         pos = nl + 1
-    if not found:
-        return spans
-    kept = [s for s in spans if not any(f.start < s.end and s.start < f.end for f in found)]
-    return sorted(kept + found, key=_span_start)
+    return _replaced_by(spans, found)
 
 
 def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:
