@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-from ner.corpus import DATASETS, SHARED, Sentence, load, load_json
+from ner.corpus import DATASETS, Sentence, body_variants, load, load_json, scrapinghub_bodies
 from ner.train import EN_NEWS, load_nerp_recased
 from schemas.records import Article, Origin, RawArticle
 from transforms import entities as ent
@@ -75,10 +75,8 @@ def article_contexts(sentences: list[Sentence], keys: Optional[list[str]] = None
     """Each English news sentence's ScrapingHub article body and its offset there (the body as
     extracted, else with line breaks as spaces; the first article containing it; None if none
     does). ``keys`` limits the search to the named articles (the dev file lists its own)."""
-    path = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
-    truth = json.loads(path.read_text(encoding="utf-8"))
-    bodies = [truth[k]["articleBody"] for k in (keys if keys else truth) if k in truth]
-    variants = [v for b in bodies for v in (b, b.replace("\n", " "))]
+    truth = scrapinghub_bodies()
+    variants = [v for k in (keys if keys else truth) if k in truth for v in body_variants(truth[k])]
     out: list[Optional[tuple[str, int]]] = []
     for s in sentences:
         found = None
@@ -127,9 +125,7 @@ def speed(texts: list[str], resources: ent.EntityResources, repeat: int, rounds:
 
 def english_news(size: int = 3000) -> list[str]:
     """English news bodies of the ScrapingHub extraction benchmark (unlabelled), cut to ``size``."""
-    path = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
-    bodies = [row["articleBody"] for row in json.loads(path.read_text(encoding="utf-8")).values()]
-    return [b[:size] for b in bodies if len(b) >= size]
+    return [b[:size] for b in scrapinghub_bodies().values() if len(b) >= size]
 
 
 def main() -> None:

@@ -23,10 +23,9 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from ner.corpus import nth_occurrence
+from ner.corpus import body_variants, nth_occurrence, scrapinghub_bodies
 
 ROOT = Path(__file__).resolve().parent.parent
-GROUND_TRUTH = ROOT.parent / "shared" / "data" / "html-extraction" / "scrapinghub" / "ground-truth.json"
 EN_NEWS_GOLD = ROOT / "benchmarks" / "data" / "en_news_gold.json"
 LABELS = ("PER", "ORG", "LOC")
 SOURCE = (
@@ -72,11 +71,10 @@ def is_candidate(sentence: str) -> bool:
     return 30 <= len(sentence) <= 400 and len(sentence.split()) >= 6 and sentence[-1] in ".!?\"”’)"
 
 
-def held_out_keys(ground_truth: dict[str, dict]) -> set[str]:
+def held_out_keys(bodies: dict[str, str]) -> set[str]:
     """Articles any test sentence comes from (same check as ner.train.news_texts)."""
     gold = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
-    return {key for key, row in ground_truth.items()
-            if any(s in row["articleBody"] or s in row["articleBody"].replace("\n", " ") for s in gold)}
+    return {key for key, body in bodies.items() if any(s in v for v in body_variants(body) for s in gold)}
 
 
 def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:
@@ -171,18 +169,18 @@ def main() -> None:
     bld.add_argument("annotation", type=Path)
     bld.add_argument("output", type=Path)
     args = parser.parse_args()
-    ground_truth = json.loads(GROUND_TRUTH.read_text(encoding="utf-8"))
-    held = held_out_keys(ground_truth)
+    bodies = scrapinghub_bodies()
+    held = held_out_keys(bodies)
     if args.cmd == "candidates":
         for prefix in args.prefixes:
-            (key,) = [k for k in ground_truth if k.startswith(prefix)]
+            (key,) = [k for k in bodies if k.startswith(prefix)]
             if key in held:
                 sys.exit(f"{key} is an article of the test sentences")
-            for i, sentence in enumerate(split_sentences(ground_truth[key]["articleBody"])):
+            for i, sentence in enumerate(split_sentences(bodies[key])):
                 if is_candidate(sentence):
                     print(f"{key[:10]}-{i:03d}\t{sentence}")
         return
-    doc = build(read_candidates(args.candidates), args.annotation, list(ground_truth))
+    doc = build(read_candidates(args.candidates), args.annotation, list(bodies))
     if set(doc["articles"]) & held:
         sys.exit("annotation uses an article of the test sentences")
     args.output.write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")

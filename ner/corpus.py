@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Iterator
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ner"
+# The ScrapingHub article-extraction benchmark: English news pages and their bodies ({key: {"articleBody", "url"}})
+SCRAPINGHUB_TRUTH = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
 
 LABEL_MAP = {
     "PERSON": "PER", "PER": "PER", "PPL": "PER",
@@ -86,6 +88,17 @@ def nth_occurrence(hits: list, occurrence: int | None, what: str, where: str = "
     if not 1 <= occurrence <= len(hits):
         raise ValueError(f"{what} has no occurrence #{occurrence}{where}")
     return hits[occurrence - 1]
+
+
+def scrapinghub_bodies() -> dict[str, str]:
+    """Article key -> body of the ScrapingHub English news pages (needs ../shared)."""
+    return {key: row["articleBody"] for key, row in json.loads(SCRAPINGHUB_TRUTH.read_text(encoding="utf-8")).items()}
+
+
+def body_variants(body: str) -> tuple[str, str]:
+    """An article body as extracted and with line breaks as spaces: a hand-annotated sentence is
+    a substring of one of them (sentences were cut from paragraphs, some joined across lines)."""
+    return body, body.replace("\n", " ")
 
 
 def load_json(path: Path) -> list[Sentence]:

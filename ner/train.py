@@ -24,7 +24,9 @@ import pycrfsuite
 
 import re
 
-from ner.corpus import SHARED, Sentence, acronyms, load, load_json, load_recased
+from ner.corpus import (
+    SCRAPINGHUB_TRUTH, Sentence, acronyms, body_variants, load, load_json, load_recased, scrapinghub_bodies,
+)
 from transforms import entities as ent
 
 CONFIG = Path(__file__).resolve().parent / "config.json"
@@ -57,16 +59,14 @@ def load_train(dataset: str) -> list[Sentence]:
 def news_texts() -> list[str]:
     """English news article bodies (ScrapingHub extraction benchmark ground truth), unlabelled,
     minus the articles the hand-annotated English news test and dev sentences come from."""
-    path = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
     held_out = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
     dev_articles = set(json.loads(EN_NEWS["dev"].read_text(encoding="utf-8"))["articles"])
     texts = []
-    for key, row in json.loads(path.read_text(encoding="utf-8")).items():
-        body = row["articleBody"]
-        if key in dev_articles or any(s in body or s in body.replace("\n", " ") for s in held_out):
+    for key, body in scrapinghub_bodies().items():
+        if key in dev_articles or any(s in v for v in body_variants(body) for s in held_out):
             continue
         texts.append(body)
-        page = path.parent / "html" / f"{key}.html.gz"
+        page = SCRAPINGHUB_TRUTH.parent / "html" / f"{key}.html.gz"
         if page.exists():  # the whole page's visible text: menus, teasers, comments
             html = gzip.decompress(page.read_bytes()).decode("utf-8", "replace")
             texts.append(_TAG.sub(" ", _SCRIPT.sub(" ", html)))
