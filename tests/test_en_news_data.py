@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ner import annotate_en
+from ner import annotate_en, corpus
 
 DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
 SPLITS = ("en_news_train.json", "en_news_dev.json")
@@ -86,14 +86,14 @@ def test_train_uses_no_article_sharing_a_story_with_the_test() -> None:
     assert not [key for key in train if key.startswith(SAME_STORY_AS_TEST)]
 
 
-@pytest.mark.skipif(not annotate_en.GROUND_TRUTH.exists(), reason="needs ../shared (ScrapingHub ground truth)")
+@pytest.mark.skipif(not corpus.SCRAPINGHUB_TRUTH.exists(), reason="needs ../shared (ScrapingHub ground truth)")
 def test_sentences_come_from_their_articles_and_not_from_test_articles() -> None:
-    truth = json.loads(annotate_en.GROUND_TRUTH.read_text(encoding="utf-8"))
+    truth = corpus.scrapinghub_bodies()
     held = annotate_en.held_out_keys(truth)
     for name in SPLITS:
         doc = _load(name)
         assert not set(doc["articles"]) & held
-        bodies = [truth[key]["articleBody"].replace("\t", " ") for key in doc["articles"]]
+        bodies = [truth[key].replace("\t", " ") for key in doc["articles"]]
         for row in doc["sentences"]:
             assert any(row["text"] in body for body in bodies), row["text"]
 
