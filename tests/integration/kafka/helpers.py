@@ -156,6 +156,23 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
             process.wait(timeout=20)
 
 
+def end_offsets(topic: str) -> dict[int, int]:
+    """The next offset of every partition of ``topic``."""
+    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, api_version=API_VERSION)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(tps)
+        consumer.seek_to_end(*tps)
+        return {tp.partition: consumer.position(tp) for tp in tps}
+    finally:
+        consumer.close(autocommit=False)
+
+
+def all_positions(topic: str) -> list[tuple[int, int]]:
+    """Every (partition, offset) in ``topic``."""
+    return [(p, o) for p, end in end_offsets(topic).items() for o in range(end)]
+
+
 def positions(messages: Iterable[Message], topic: str) -> list[tuple[int, int]]:
     """The input (partition, offset) each output record names in its origin."""
     out = []

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 
 import pytest
 
 from tests.integration.kafka.helpers import (
-    committed_offsets, ingest_args, positions, publish, read_topic, run_ingest, start_ingest, synthetic_article,
-    unique_topic,
+    committed_offsets, end_offsets, ingest_args, positions, publish, read_topic, run_ingest, start_ingest,
+    synthetic_article, unique_topic,
 )
-from tests.integration.kafka.test_roundtrip import BAD_RECORDS, _end_offsets
+from tests.integration.kafka.test_roundtrip import BAD_RECORDS
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +40,7 @@ def test_sigint_stops_streaming_cleanly_with_summary_and_committed_offsets(kafka
     assert re.search(r"records in:\s+9\n", log) and re.search(r"enriched:\s+7\n", log), log[-2000:]
     assert re.search(r"in = enriched \+ dead letters.*: balanced", log)
     # What was written is committed: the same group's next run reads only what came after.
-    assert committed_offsets(raw, group) == _end_offsets(raw)
+    assert committed_offsets(raw, group) == end_offsets(raw)
     later = publish(raw, [synthetic_article(i, "after-sigint") for i in range(3)])
     run_ingest(ingest_args(raw, enriched, dead, group))
     again = read_topic(enriched, expect=10, timeout=30)

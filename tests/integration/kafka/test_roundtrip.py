@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from tests.integration.kafka.helpers import (
-    BOOTSTRAP, ROOT, SUBPROCESS_ENV, committed_offsets, ingest_args, positions, publish, read_topic,
-    run_ingest, start_ingest, stop, synthetic_article, unique_topic,
+    BOOTSTRAP, ROOT, SUBPROCESS_ENV, all_positions, committed_offsets, end_offsets, ingest_args, positions, publish,
+    read_topic, run_ingest, start_ingest, stop, synthetic_article, unique_topic,
 )
 
 pytestmark = pytest.mark.integration
@@ -40,7 +40,7 @@ def test_bounded_replay_every_input_once(kafka_broker, tmp_path):
     sample_count = len(list((ROOT / "samples").glob("*.txt")))
     assert f"{sample_count} records to {raw}" in published.stderr
     inputs = set(publish(raw, [synthetic_article(i, "replay") for i in range(20)] + BAD_RECORDS))
-    inputs |= {(p, o) for p, o in _all_positions(raw)}  # the samples' positions too
+    inputs |= {(p, o) for p, o in all_positions(raw)}  # the samples' positions too
     assert len(inputs) == sample_count + 20 + len(BAD_RECORDS)
 
     result = run_ingest(ingest_args(raw, enriched, dead, group, "--max_input_bytes", str(MAX_INPUT_BYTES)))
@@ -61,7 +61,7 @@ def test_bounded_replay_every_input_once(kafka_broker, tmp_path):
     assert len(dead_letters) == len(BAD_RECORDS), [m.value["reason"] for m in dead_letters]
 
     # Offsets were committed: the same group's next bounded run reads nothing and writes nothing.
-    ends = _end_offsets(raw)
+    ends = end_offsets(raw)
     assert committed_offsets(raw, group) == ends
     run_ingest(ingest_args(raw, enriched, dead, group))
     assert len(read_topic(enriched, expect=len(out) + 1, timeout=3)) == len(out)
@@ -116,22 +116,6 @@ def test_poison_record_is_dead_lettered_without_stalling_its_partition(kafka_bro
     assert dead_letters and all(m.value["reason"] and m.value["stage"] for m in dead_letters)
 
 
-def _end_offsets(topic: str) -> dict[int, int]:
-    from kafka import KafkaConsumer, TopicPartition
-    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, api_version=(0, 9))
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(tps)
-        consumer.seek_to_end(*tps)
-        return {tp.partition: consumer.position(tp) for tp in tps}
-    finally:
-        consumer.close(autocommit=False)
-
-
-def _all_positions(topic: str) -> list[tuple[int, int]]:
-    return [(p, o) for p, end in _end_offsets(topic).items() for o in range(end)]
-
-
 def _log(tmp_path) -> str:
     return (tmp_path / "ingest.log").read_text(errors="replace")[-3000:]
 
@@ -146,7 +130,7 @@ def test_bounded_replay_to_files_commits_after_the_files_are_written(kafka_broke
     seen = Counter((r["origin"]["partition"], r["origin"]["offset"]) for r in lines)
     assert set(seen) == set(sent) and max(seen.values()) == 1
     assert len(list(out_dir.glob("dead_letter-*.jsonl"))) == 1
-    assert committed_offsets(raw, group) == _end_offsets(raw)  # committed once the files were complete
+    assert committed_offsets(raw, group) == end_offsets(raw)  # committed once the files were complete
 
 
 def test_a_bounded_run_that_stopped_early_is_reported_and_not_committed(kafka_broker):
@@ -164,7 +148,7 @@ def test_a_bounded_run_that_stopped_early_is_reported_and_not_committed(kafka_br
     assert "read 4 of the 6" in finish_bounded_read(config, group, plan, records_read=4, commit=True)
     assert all(offset is None for offset in committed_offsets(raw, group).values())
     assert finish_bounded_read(config, group, plan, records_read=6, commit=True) is None
-    assert committed_offsets(raw, group) == _end_offsets(raw)
+    assert committed_offsets(raw, group) == end_offsets(raw)
     assert finish_bounded_read(config, group, plan, records_read=0, commit=False) is None
 
 
