@@ -1,0 +1,116 @@
+"""Entities stage, sports teams in English news (CoNLL convention: a team is an organisation,
+and so is a city or state named for its team). Own phrasings only."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms import entities as ent
+
+
+@pytest.fixture(scope="module")
+def resources() -> ent.EntityResources:
+    return ent.load_resources()
+
+
+def _labels(text: str, resources: ent.EntityResources) -> dict[tuple[str, int], str]:
+    return {(e.text, e.start): e.label for e in ent.find_entities(text, resources)}
+
+
+def _label(text: str, mention: str, resources: ent.EntityResources, nth: int = 0) -> str | None:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(mention, start + 1)
+    return _labels(text, resources).get((mention, start))
+
+
+def test_the_team_table_reads_names_full_names_and_homes() -> None:
+    teams = ent.load_tables().sports
+    assert teams is not None
+    assert ("red", "sox") in teams.names and ("boston", "red", "sox") in teams.full
+    assert ("new", "york") in teams.homes
+    assert ("united",) not in teams.names  # too common alone: only "Atlanta United" counts
+    assert ("atlanta", "united") in teams.full
+    assert "in" in teams.locative and "native" in teams.place_nouns and "qb" in teams.positions
+
+
+def test_a_full_team_name_is_an_organisation_anywhere(resources: ent.EntityResources) -> None:
+    text = "Fans of the Sacramento Kings waited outside the arena on Friday."
+    assert _label(text, "Sacramento Kings", resources) == "ORG"
+
+
+def test_team_names_alone_are_organisations_in_a_sports_article(resources: ent.EntityResources) -> None:
+    text = (
+        "The Calgary Flames lost again on Saturday.\n\n"
+        "Late goals sank the Flames, and the Canucks moved two points clear. "
+        "The Flames host the Oilers next."
+    )
+    labels = _labels(text, resources)
+    for name in ("Flames", "Canucks", "Oilers"):
+        assert all(label == "ORG" for (t, _), label in labels.items() if t == name), (name, labels)
+    assert any(t == "Canucks" for t, _ in labels)
+
+
+def _rule_labels(text: str) -> dict[tuple[str, int], str]:
+    """The rule alone, over model spans that call every candidate run a place."""
+    tables = ent.load_tables()
+    runs = ent.candidate_runs(text, tables, True)
+    spans = [ent.Span(r.start, r.end, "LOC") for r in runs]
+    return {(text[s.start : s.end], s.start): s.label for s in ent.sports_teams(text, runs, spans, tables)}
+
+
+def test_a_common_word_team_name_needs_a_sports_article() -> None:
+    text = "Residents fled the Heat and the Thunder as crews worked through the night in Miami."
+    labels = _rule_labels(text)
+    assert labels[("Heat", text.index("Heat"))] == "LOC"  # unchanged: no team named in full, no result
+    assert labels[("Thunder", text.index("Thunder"))] == "LOC"
+    sports = "The Miami Heat beat the Magic. " + text
+    assert _rule_labels(sports)[("Heat", sports.index("Heat", 20))] == "ORG"
+    two = "The Pelicans and the Grizzlies meet tonight. " + text
+    assert _rule_labels(two)[("Heat", two.index("Heat"))] == "ORG"  # two teams of one league
+
+
+def test_result_lines_make_both_sides_organisations(resources: ent.EntityResources) -> None:
+    text = "Around the league\n\nRangers 3, Ducks 2 (OT): Kaito Mendes scored in overtime and New York beat Anaheim.\n"
+    assert _label(text, "Rangers", resources) == "ORG"
+    assert _label(text, "Ducks", resources) == "ORG"
+    assert _label(text, "New York", resources) == "ORG"
+    assert _label(text, "Anaheim", resources) == "ORG"
+
+
+def test_a_result_line_needs_a_known_team() -> None:
+    tables = ent.load_tables()
+    text = "Chapter 4, Verse 2: the reading for today.\n"
+    assert ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables) == []
+
+
+def test_a_team_home_stays_a_place_after_a_preposition_or_before_a_place_noun() -> None:
+    text = (
+        "The Detroit Pistons beat the Chicago Bulls 101-95 on Sunday.\n\n"
+        "Detroit led by nine at the half in Chicago, and a Chicago native scored 30 for the Pistons."
+    )
+    labels = _rule_labels(text)
+    assert labels[("Detroit", text.index("Detroit led"))] == "ORG"
+    assert labels[("Chicago", text.index("in Chicago") + 3)] == "LOC"
+    assert labels[("Chicago", text.index("Chicago native"))] == "LOC"
+
+
+def test_a_home_is_a_place_when_no_team_of_it_is_named() -> None:
+    text = "The Denver Broncos won on Sunday. Later, Boston reported heavy snow overnight."
+    labels = _rule_labels(text)
+    assert labels[("Denver Broncos", 4)] == "ORG"
+    assert labels[("Boston", text.index("Boston"))] == "LOC"
+
+
+def test_a_team_then_a_position_then_a_player(resources: ent.EntityResources) -> None:
+    text = "The Baltimore Ravens won. Ravens QB Tomas Whitfield threw three touchdowns against Houston."
+    labels = _labels(text, resources)
+    assert labels.get(("Ravens", text.index("Ravens QB"))) == "ORG"
+    assert labels.get(("Tomas Whitfield", text.index("Tomas"))) == "PER"
+
+
+def test_one_team_name_said_twice_is_no_sports_article() -> None:
+    text = "The Jazz played on. Crowds loved the Jazz, and the Rockets lit the sky over Utah."
+    labels = _rule_labels(text)
+    assert labels[("Jazz", text.index("Jazz", 10))] == "LOC"
+    assert labels[("Rockets", text.index("Rockets"))] == "LOC"  # "rockets" is a common word
