@@ -1,0 +1,69 @@
+"""Entities stage, span boundaries in English news: where a capitalised run is cut into names.
+
+Own phrasings only (never the benchmark's dev/test sentences). Run-level checks call
+:func:`candidate_runs` (no model); end-to-end checks use the trained model.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms import entities as ent
+
+
+@pytest.fixture(scope="module")
+def resources() -> ent.EntityResources:
+    return ent.load_resources()
+
+
+@pytest.fixture(scope="module")
+def tables(resources: ent.EntityResources) -> ent.Tables:
+    return resources.tables
+
+
+def _runs(text: str, tables: ent.Tables) -> list[str]:
+    return [text[r.start : r.end] for r in ent.candidate_runs(text, tables, document=True)]
+
+
+def _found(text: str, resources: ent.EntityResources) -> set[tuple[str, str]]:
+    return {(e.text, e.label) for e in ent.find_entities(text, resources)}
+
+
+# ----------------------------------------------------------------------------- titles inside a run
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Last week Falcons QB Derrick Hale threw three interceptions.", ["Falcons", "Derrick Hale"]),
+        ("The league fined Raiders LB Omar Tillery.", ["Raiders", "Omar Tillery"]),
+        ("Critics cited Regional Ombudsman Maria Esteves on Friday.", ["Regional", "Maria Esteves", "Friday"]),
+        ("We spoke with Detroit Columnist Ann Whitlow about it.", ["Detroit", "Ann Whitlow"]),
+    ],
+)
+def test_a_title_or_position_word_cuts_a_run(text: str, expected: list[str], tables: ent.Tables) -> None:
+    assert _runs(text, tables) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Visitors crowded Te Papa Tongarewa in Wellington.", ["Te Papa Tongarewa", "Wellington"]),
+        ("He read Business Insider every morning.", ["Business Insider"]),
+        ("The team moved him to the DL on Monday.", ["DL", "Monday"]),  # a position word ending a run
+    ],
+)
+def test_no_cut_where_no_title_is_followed_by_a_name(text: str, expected: list[str], tables: ent.Tables) -> None:
+    assert _runs(text, tables) == expected
+
+
+def test_a_team_then_a_player_are_two_entities(resources: ent.EntityResources) -> None:
+    found = _found("Chiefs WR Marcus Delaney caught two touchdowns in Denver.", resources)
+    assert ("Marcus Delaney", "PER") in found
+    assert not any("Marcus" in name and name != "Marcus Delaney" for name, _ in found)
+
+
+def test_a_title_alone_before_a_name_makes_a_person(resources: ent.EntityResources) -> None:
+    found = _found("State Ombudsman Teresa Quiroga criticised the ruling.", resources)
+    assert ("Teresa Quiroga", "PER") in found
+    assert not any("Ombudsman" in name for name, _ in found)
