@@ -67,3 +67,41 @@ def test_a_title_alone_before_a_name_makes_a_person(resources: ent.EntityResourc
     found = _found("State Ombudsman Teresa Quiroga criticised the ruling.", resources)
     assert ("Teresa Quiroga", "PER") in found
     assert not any("Ombudsman" in name for name, _ in found)
+
+
+# ----------------------------------------------------------------------------- sentence-initial words
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Imagine North Carolina without its beaches.", ["North Carolina"]),
+        ("Three Sri Lanka fishermen were rescued.", ["Sri Lanka"]),
+        ("Visit Portugal and you will see why.", ["Portugal"]),
+    ],
+)
+def test_an_opening_verb_or_number_is_cut_off_a_known_name(
+    text: str, expected: list[str], tables: ent.Tables
+) -> None:
+    assert _runs(text, tables) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Great Britain voted on Thursday.", ["Great Britain", "Thursday"]),  # a name's own first word
+        ("Visit Portugal Tours sells trips.", ["Visit Portugal Tours"]),  # the rest is no known name
+        ("Officials said Three Rivers flooded.", ["Three Rivers"]),  # not at a sentence start
+        ("They met in Two Harbors, Minnesota.", ["Two Harbors", "Minnesota"]),
+    ],
+)
+def test_no_cut_where_the_first_word_belongs_to_the_name(
+    text: str, expected: list[str], tables: ent.Tables
+) -> None:
+    assert _runs(text, tables) == expected
+
+
+def test_the_cut_name_gets_its_own_type(resources: ent.EntityResources) -> None:
+    found = _found("Remember Nebraska's bid to host the games?", resources)
+    assert ("Nebraska", "LOC") in found
+    assert not any(name.startswith("Remember") for name, _ in found)
