@@ -105,3 +105,48 @@ def test_the_cut_name_gets_its_own_type(resources: ent.EntityResources) -> None:
     found = _found("Remember Nebraska's bid to host the games?", resources)
     assert ("Nebraska", "LOC") in found
     assert not any(name.startswith("Remember") for name, _ in found)
+
+
+# ----------------------------------------------------------------------------- particles in place names
+
+
+def _spans(text: str, pairs: list[tuple[str, str]]) -> list[ent.Span]:
+    out, pos = [], 0
+    for name, label in pairs:
+        start = text.index(name, pos)
+        out.append(ent.Span(start, start + len(name), label))
+        pos = start + len(name)
+    return out
+
+
+@pytest.mark.parametrize(
+    "text, pairs, expected",
+    [
+        # the model found both parts places
+        ("The mill at Wasserburg am Inn closed.", [("Wasserburg", "LOC"), ("Inn", "LOC")],
+         [("Wasserburg am Inn", "LOC")]),
+        ("Trains to Halle an der Saale resumed.", [("Halle", "LOC"), ("Saale", "LOC")],
+         [("Halle an der Saale", "LOC")]),
+        # the whole is a gazetteer place, whatever the model made of the rest
+        ("Offices in Frankfurt am Main's centre.", [("Frankfurt", "LOC")], [("Frankfurt am Main", "LOC")]),
+        ("A ferry left Kingston upon Hull today.", [("Kingston", "LOC"), ("Hull", "ORG")],
+         [("Kingston upon Hull", "LOC")]),
+    ],
+)
+def test_a_particle_joins_a_place_name(text, pairs, expected, tables: ent.Tables) -> None:
+    got = [(text[s.start : s.end], s.label) for s in ent.places_with_particles(text, _spans(text, pairs), tables)]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    "text, pairs",
+    [
+        ("Talks between Russia on Ukraine stalled.", [("Russia", "LOC"), ("Ukraine", "LOC")]),  # "on" is no particle
+        ("Fans in Leipzig am Samstag sang.", [("Leipzig", "LOC"), ("Samstag", "ORG")]),  # the rest is no place
+        ("He said Berlin upon Brexit would act.", [("Berlin", "LOC"), ("Brexit", "ORG")]),
+        ("Reporters asked Ana Silva am I right.", [("Ana Silva", "PER")]),  # no place first
+    ],
+)
+def test_no_join_without_a_place_on_both_sides(text, pairs, tables: ent.Tables) -> None:
+    spans = _spans(text, pairs)
+    assert ent.places_with_particles(text, spans, tables) == spans

@@ -105,6 +105,7 @@ class Tables:
     state_codes: frozenset[str]  # US postal codes ("OR", "DC"; us_states.tsv)
     event_heads: frozenset[str]  # words ending an event's name ("festival"; event_heads.txt)
     sentence_openers: frozenset[str]  # number words and verbs glued onto a name at a sentence start
+    place_particle_pattern: re.Pattern[str]  # " am Main", " an der Saale" (place_particles.txt)
     state_names: frozenset[str]  # casefolded US state names (us_states.tsv)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
@@ -194,6 +195,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
         event_heads=frozenset(fold(w) for w in _data_lines(data_dir / "event_heads.txt")),
         sentence_openers=frozenset(fold(w) for w in _data_lines(data_dir / "sentence_openers.txt")),
+        place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
         state_names=frozenset(fold(line.split("\t")[0]) for line in _data_lines(data_dir / "us_states.tsv")),
         run_pattern=run_pattern(connectors),
     )
@@ -1025,6 +1027,7 @@ def find_entities(
         spans = dateline_places(text, spans, tables)
         spans = head_words(text, spans, tables)
         spans = state_codes_after_cities(text, spans, tables)
+        spans = places_with_particles(text, spans, tables)
         spans = outside_quoted_titles(text, spans, tables)
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
     return canonicalize(text, spans[:MAX_ENTITIES], tables)
@@ -1260,6 +1263,37 @@ def outside_quoted_titles(text: str, spans: list[Span], tables: Tables) -> list[
 
 
 _CITY_STATE_CODE = re.compile(r",[ \t](?P<code>[A-Z]{2})(?![\w'’])")
+
+
+def _place_particle_pattern(particles: Iterable[str]) -> re.Pattern[str]:
+    """A particle then one or two capitalised words, right after a place ("[Frankfurt] am Main").
+    Literal alternatives, then disjoint word and space classes: no catastrophic backtracking."""
+    alts = "|".join(sorted((re.escape(p.strip()).replace(r"\ ", r"[ \t]") for p in particles), key=len, reverse=True))
+    return re.compile(rf"[ \t](?:{alts})[ \t](?P<name>{_CAP_WORD})(?P<second>[ \t]{_CAP_WORD})?")
+
+
+def places_with_particles(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """One place for a place, a particle and a name ("Braunau am Inn", "Newcastle upon Tyne";
+    place_particles.txt) when the whole is a gazetteer place or the model found the name after the
+    particle a place too; the parts found apart are replaced."""
+    found: list[Span] = []
+    pattern = tables.place_particle_pattern
+    for span in spans:
+        if span.label != "LOC" or found and span.start < found[-1].end:
+            continue
+        m = pattern.match(text, span.end)
+        if m is None:
+            continue
+        ends = [m.end("second"), m.end("name")] if m.group("second") else [m.end("name")]
+        for end in ends:
+            entry = lookup_alias(_strip_possessive(text[span.start : end]), tables)
+            tail = (m.start("name"), end)
+            if (entry is not None and entry.label == "LOC") or any(
+                (s.start, s.end) == tail and s.label == "LOC" for s in spans
+            ):
+                found.append(Span(span.start, end, "LOC"))
+                break
+    return _replaced_by(spans, found)
 
 
 def _replaced_by(spans: list[Span], found: list[Span]) -> list[Span]:
