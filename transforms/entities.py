@@ -104,6 +104,9 @@ class Tables:
     place_heads: frozenset[str]  # words ending a facility's or street's name ("stadium"; place_heads.txt)
     state_codes: frozenset[str]  # US postal codes ("OR", "DC"; us_states.tsv)
     event_heads: frozenset[str]  # words ending an event's name ("festival"; event_heads.txt)
+    sentence_openers: frozenset[str]  # number words and verbs glued onto a name at a sentence start
+    place_particle_pattern: re.Pattern[str]  # " am Main", " an der Saale" (place_particles.txt)
+    state_names: frozenset[str]  # casefolded US state names (us_states.tsv)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
@@ -192,6 +195,9 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         place_heads=frozenset(fold(w) for w in _data_lines(data_dir / "place_heads.txt")),
         state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
         event_heads=frozenset(fold(w) for w in _data_lines(data_dir / "event_heads.txt")),
+        sentence_openers=frozenset(fold(w) for w in _data_lines(data_dir / "sentence_openers.txt")),
+        place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
+        state_names=frozenset(fold(line.split("\t")[0]) for line in _data_lines(data_dir / "us_states.tsv")),
         run_pattern=run_pattern(connectors),
         sports=read_sports_teams(data_dir),
     )
@@ -454,6 +460,8 @@ def candidate_runs(text: str, tables: Tables, document: bool = False) -> list[Ru
                 text, None, sentence_start, gaz, aliases[known] if known is not None else None, hits, base, folded,
                 tokens, words,
             )
+            if sentence_start and document and len(words) > 1 and gaz[0] == "O":
+                run = _drop_initial_common_word(run, tables)
             if sentence_start and common_word:
                 held.append(run)  # a common word capitalised only because it starts a sentence, unless ...
             else:
@@ -461,6 +469,25 @@ def candidate_runs(text: str, tables: Tables, document: bool = False) -> list[Ru
     if held and document:
         runs = _names_at_sentence_start(runs, held, tables)
     return runs
+
+
+def _drop_initial_common_word(run: Run, tables: Tables) -> Run:
+    """A run without its sentence-initial number word or verb (sentence_openers.txt) when the rest
+    is exactly one gazetteer name or a US state ("Imagine New Mexico without ..." -> "New Mexico",
+    "Three Gulf States ..."): the word is only capitalised because it starts the sentence. Runs
+    whose rest is no known name stay whole ("Meet the Press" is no run; "Enter Shikari")."""
+    first, flat, hits = run.folded[0], run._flat, run.hits
+    if first not in tables.sentence_openers or not run.words[0][1:].islower():
+        return run
+    entry = None
+    if hits is not None and len(hits) == 3 and hits[0] == flat[4] and hits[1] == flat[-1]:
+        entry = tables.aliases[hits[2]]
+    elif " ".join(run.folded[1:]) not in tables.state_names:
+        return run
+    return Run(
+        run.text, None, False, run.gaz[1:], entry if entry is not None and entry.trusted else None, hits, run.base,
+        run.folded[1:], flat[3:], run.words[1:],
+    )
 
 
 def _names_at_sentence_start(runs: list[Run], held: list[Run], tables: Tables) -> list[Run]:
@@ -1003,6 +1030,7 @@ def find_entities(
         spans = dateline_places(text, spans, tables)
         spans = head_words(text, spans, tables)
         spans = state_codes_after_cities(text, spans, tables)
+        spans = places_with_particles(text, spans, tables)
         spans = outside_quoted_titles(text, spans, tables)
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
     return canonicalize(text, spans[:MAX_ENTITIES], tables)
@@ -1238,6 +1266,37 @@ def outside_quoted_titles(text: str, spans: list[Span], tables: Tables) -> list[
 
 
 _CITY_STATE_CODE = re.compile(r",[ \t](?P<code>[A-Z]{2})(?![\w'’])")
+
+
+def _place_particle_pattern(particles: Iterable[str]) -> re.Pattern[str]:
+    """A particle then one or two capitalised words, right after a place ("[Frankfurt] am Main").
+    Literal alternatives, then disjoint word and space classes: no catastrophic backtracking."""
+    alts = "|".join(sorted((re.escape(p.strip()).replace(r"\ ", r"[ \t]") for p in particles), key=len, reverse=True))
+    return re.compile(rf"[ \t](?:{alts})[ \t](?P<name>{_CAP_WORD})(?P<second>[ \t]{_CAP_WORD})?")
+
+
+def places_with_particles(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """One place for a place, a particle and a name ("Braunau am Inn", "Newcastle upon Tyne";
+    place_particles.txt) when the whole is a gazetteer place or the model found the name after the
+    particle a place too; the parts found apart are replaced."""
+    found: list[Span] = []
+    pattern = tables.place_particle_pattern
+    for span in spans:
+        if span.label != "LOC" or found and span.start < found[-1].end:
+            continue
+        m = pattern.match(text, span.end)
+        if m is None:
+            continue
+        ends = [m.end("second"), m.end("name")] if m.group("second") else [m.end("name")]
+        for end in ends:
+            entry = lookup_alias(_strip_possessive(text[span.start : end]), tables)
+            tail = (m.start("name"), end)
+            if (entry is not None and entry.label == "LOC") or any(
+                (s.start, s.end) == tail and s.label == "LOC" for s in spans
+            ):
+                found.append(Span(span.start, end, "LOC"))
+                break
+    return _replaced_by(spans, found)
 
 
 def _replaced_by(spans: list[Span], found: list[Span]) -> list[Span]:
