@@ -156,6 +156,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
                 continue
             trusted = name == "aliases.tsv" or source.startswith("pycountry")
             aliases[key] = AliasEntry(canonical, label, wikidata or None, trusted)
+    capitals |= _add_dotted_abbreviations(aliases, capitals - mixed)
     first_words: dict[str, int] = {}
     for key in aliases:
         words = key.split()
@@ -193,6 +194,25 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         event_heads=frozenset(fold(w) for w in _data_lines(data_dir / "event_heads.txt")),
         run_pattern=run_pattern(connectors),
     )
+
+
+_LETTERS_ONLY = re.compile(r"[a-z]{2,4}")
+
+
+def _add_dotted_abbreviations(aliases: dict[str, AliasEntry], capitals: set[str]) -> set[str]:
+    """Add the dotted spelling of each curated all-capital abbreviation ("U.K." for "UK", "U.N."
+    for "UN"; English news style) where the table lacks it; returns the keys added (they match
+    only in capitals, as their undotted forms do)."""
+    added: set[str] = set()
+    for key in sorted(capitals):
+        entry = aliases.get(key)
+        if entry is None or not entry.trusted or not _LETTERS_ONLY.fullmatch(key):
+            continue
+        dotted = "".join(c + "." for c in key)
+        if dotted not in aliases:
+            aliases[dotted] = entry
+            added.add(dotted)
+    return added
 
 
 def clear_caches(tables: Tables) -> None:
