@@ -41,3 +41,69 @@ def test_dotted_forms_only_for_trusted_letter_abbreviations():
     added = ent._add_dotted_abbreviations(aliases, {"fd", "zc", "g7", "qx"})
     assert added == {"q.x."}  # "f.d." already there; "zc" not curated; "g7" not letters only
     assert aliases["q.x."] is trusted and "z.c." not in aliases and "g.7." not in aliases
+
+
+# ----------------------------------------------------------------------------- organisations by context
+
+
+def org_context_hits(text: str, name: str, label: str = "PER") -> bool:
+    start = text.index(name)
+    entity = ent.Entity(name, label, start, start + len(name), name, None)
+    return ent._org_context_at(text, entity, ent.load_tables())
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Shares rose after Quillory founder Dana Pike spoke.", "Quillory"),
+        ("Talks stalled when Quillory executives left the room.", "Quillory"),
+        ("Quillory's chief executive resigned on Friday.", "Quillory"),
+        ("Analysts cut Quillory’s share price target.", "Quillory"),
+        ("She later sold her own company, Quillory, to investors.", "Quillory"),
+        ("Regulators fined the startup Quillory last year.", "Quillory"),
+        ("Posts on the social network Quillory were removed.", "Quillory"),
+    ],
+)
+def test_context_cues_that_name_an_organisation(text, name):
+    assert org_context_hits(text, name)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Mayor spokesperson Dana Pike said no.", "Mayor"),  # a person's spokesperson
+        ("Investors bought most of Pike's shares in March.", "Pike"),  # a person's shares
+        ("He was interviewed by broadcaster Dana Pike.", "Dana Pike"),  # a person who broadcasts
+        ("Quillory Founder of the city, a statue reads.", "Quillory"),  # title case: not a cue
+        ("The Holdings Company Quillory deal closed.", "Quillory"),  # "Company" ends a name
+        ("Dana Pike said the company was sold.", "Dana Pike"),
+    ],
+)
+def test_context_cues_that_must_not_fire(text, name):
+    assert not org_context_hits(text, name)
+
+
+def test_a_cued_name_is_an_organisation_in_every_mention(resources):
+    text = (
+        "Zentrova's board approved the merger on Tuesday.\n"
+        "Analysts said Zentrova would gain customers in Europe, and Zentrova declined to comment."
+    )
+    mentions = [e for e in ent.find_entities(text, resources) if e.canonical == "Zentrova"]
+    assert len(mentions) == 3 and {e.label for e in mentions} == {"ORG"}
+
+
+def test_places_and_resolved_surnames_keep_their_type():
+    tables = ent.load_tables()
+    text = "Jordan Pike, a regent, spoke first. Later, Pike's board seat and Ohio's board were discussed."
+    def at(name: str, k: int, label: str, canonical: str) -> ent.Entity:
+        start = [i for i in range(len(text)) if text.startswith(name, i)][k]
+        return ent.Entity(name, label, start, start + len(name), canonical, None)
+    entities = [at("Jordan Pike", 0, "PER", "Jordan Pike"), at("Pike", 1, "PER", "Jordan Pike"), at("Ohio", 0, "LOC", "Ohio")]
+    assert ent.organisations_by_context(text, entities, tables) == entities
+
+
+def test_no_context_cue_leaves_the_model_labels(resources):
+    text = "Dana Pike visited Harlow on Monday and met Sam Okafor."
+    with_rule = ent.find_entities(text, resources)
+    tables = resources.tables
+    assert ent.organisations_by_context(text, with_rule, tables) == with_rule
