@@ -107,3 +107,35 @@ def test_no_context_cue_leaves_the_model_labels(resources):
     with_rule = ent.find_entities(text, resources)
     tables = resources.tables
     assert ent.organisations_by_context(text, with_rule, tables) == with_rule
+
+
+# ----------------------------------------------------------------------------- news outlets
+
+
+def test_news_outlets_are_organisations_found_without_the_model(resources):
+    text = "The mayor told the Denver Post and Sky News on Sunday that posts on Reddit were fake."
+    got = {(e.text, e.label) for e in ent.find_entities(text, resources, use_model=False)}
+    assert {("Denver Post", "ORG"), ("Sky News", "ORG"), ("Reddit", "ORG")} <= got
+
+
+def test_outlet_variants_share_one_canonical_name(resources):
+    got = found("Quotes came from the Huffington Post, and HuffPost later corrected them.", resources)
+    assert got["Huffington Post"] == ("ORG", "HuffPost") and got["HuffPost"] == ("ORG", "HuffPost")
+
+
+def test_ambiguous_outlet_names_are_not_in_the_table():
+    tables = ent.load_tables()
+    for word in ("time", "fortune", "mirror", "dawn", "telegram", "oregonian"):
+        entry = tables.aliases.get(word)
+        assert entry is None or entry.label != "ORG", word
+
+
+def test_outlet_table_entries_are_well_formed():
+    lines = [
+        line for line in (ent.DATA_DIR / "news_outlets.tsv").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert len(lines) > 100
+    for line in lines:
+        alias, canonical, label = line.split("\t")
+        assert alias.strip() == alias and canonical.strip() == canonical and label == "ORG", line

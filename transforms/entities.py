@@ -144,7 +144,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     aliases: dict[str, AliasEntry] = {}
     capitals: set[str] = set()  # keys with an all-capital short spelling ("AS", "UN")
     mixed: set[str] = set()  # keys also spelled otherwise ("Tass" next to "TASS")
-    for name in ("aliases.tsv", "gazetteer.tsv"):
+    for name in ("aliases.tsv", "news_outlets.tsv", "gazetteer.tsv"):
         for line in _data_lines(data_dir / name):
             cols = line.split("\t") + ["", ""]
             alias, canonical, label, wikidata, source = cols[:5]
@@ -155,7 +155,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
                 mixed.add(key)
             if key in aliases or label not in LABELS:
                 continue
-            trusted = name == "aliases.tsv" or source.startswith("pycountry")
+            trusted = name != "gazetteer.tsv" or source.startswith("pycountry")
             aliases[key] = AliasEntry(canonical, label, wikidata or None, trusted)
     capitals |= _add_dotted_abbreviations(aliases, capitals - mixed)
     first_words: dict[str, int] = {}
