@@ -107,6 +107,7 @@ class Tables:
     sentence_openers: frozenset[str]  # number words and verbs glued onto a name at a sentence start
     place_particle_pattern: re.Pattern[str]  # " am Main", " an der Saale" (place_particles.txt)
     state_names: frozenset[str]  # casefolded US state names (us_states.tsv)
+    org_context: dict[str, frozenset[str]]  # where ("after", "possessive", "before") -> phrases (org_context.tsv)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
@@ -147,7 +148,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     aliases: dict[str, AliasEntry] = {}
     capitals: set[str] = set()  # keys with an all-capital short spelling ("AS", "UN")
     mixed: set[str] = set()  # keys also spelled otherwise ("Tass" next to "TASS")
-    for name in ("aliases.tsv", "gazetteer.tsv"):
+    for name in ("aliases.tsv", "news_outlets.tsv", "gazetteer.tsv"):
         for line in _data_lines(data_dir / name):
             cols = line.split("\t") + ["", ""]
             alias, canonical, label, wikidata, source = cols[:5]
@@ -158,8 +159,9 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
                 mixed.add(key)
             if key in aliases or label not in LABELS:
                 continue
-            trusted = name == "aliases.tsv" or source.startswith("pycountry")
+            trusted = name != "gazetteer.tsv" or source.startswith("pycountry")
             aliases[key] = AliasEntry(canonical, label, wikidata or None, trusted)
+    capitals |= _add_dotted_abbreviations(aliases, capitals - mixed)
     first_words: dict[str, int] = {}
     for key in aliases:
         words = key.split()
@@ -198,9 +200,29 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         sentence_openers=frozenset(fold(w) for w in _data_lines(data_dir / "sentence_openers.txt")),
         place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
         state_names=frozenset(fold(line.split("\t")[0]) for line in _data_lines(data_dir / "us_states.tsv")),
+        org_context=_read_org_context(data_dir / "org_context.tsv"),
         run_pattern=run_pattern(connectors),
         sports=read_sports_teams(data_dir),
     )
+
+
+_LETTERS_ONLY = re.compile(r"[a-z]{2,4}")
+
+
+def _add_dotted_abbreviations(aliases: dict[str, AliasEntry], capitals: set[str]) -> set[str]:
+    """Add the dotted spelling of each curated all-capital abbreviation ("U.K." for "UK", "U.N."
+    for "UN"; English news style) where the table lacks it; returns the keys added (they match
+    only in capitals, as their undotted forms do)."""
+    added: set[str] = set()
+    for key in sorted(capitals):
+        entry = aliases.get(key)
+        if entry is None or not entry.trusted or not _LETTERS_ONLY.fullmatch(key):
+            continue
+        dotted = "".join(c + "." for c in key)
+        if dotted not in aliases:
+            aliases[dotted] = entry
+            added.add(dotted)
+    return added
 
 
 def clear_caches(tables: Tables) -> None:
@@ -1033,7 +1055,8 @@ def find_entities(
         spans = places_with_particles(text, spans, tables)
         spans = outside_quoted_titles(text, spans, tables)
         spans = _add_name_parts(text, runs, spans[:MAX_ENTITIES], tables)
-    return canonicalize(text, spans[:MAX_ENTITIES], tables)
+    entities = canonicalize(text, spans[:MAX_ENTITIES], tables)
+    return organisations_by_context(text, entities, tables) if use_rules else entities
 
 
 HEADLINE_SAMPLE_CHARS = 400  # a line's first characters decide whether it is title case
@@ -1506,6 +1529,71 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
         found.append(Span(run.start, run.end, "ORG"))
     found.sort(key=_start)
     return _replaced_by(spans, found)
+
+
+def _read_org_context(path: Path) -> dict[str, frozenset[str]]:
+    """``org_context.tsv``: where ("after", "possessive", "before") -> casefolded phrases."""
+    out: dict[str, set[str]] = {}
+    for line in _data_lines(path):
+        phrase, where = line.split("\t")
+        out.setdefault(where, set()).add(fold(phrase))
+    return {where: frozenset(phrases) for where, phrases in out.items()}
+
+
+_FOLLOWING_WORDS = re.compile(r"(['’]s?)?[ \t]+([\w][\w-]*)(?:[ \t]([\w][\w-]*))?(?:[ \t]([\w][\w-]*))?")
+_PRECEDING_WORDS = re.compile(r"(?:^|[^\w-])([\w-]+)(?:[ \t]([\w-]+))?,?[ \t]$")
+ORG_CONTEXT_CHARS = 60  # characters of context read on each side of a mention
+
+
+def _phrases(words: Sequence[Optional[str]]) -> Iterable[str]:
+    """The casefolded phrases made by the first one, two and three of ``words`` (None or a word in
+    title case ends them: "Founder" may start a heading; "CEO" is fine)."""
+    phrase = ""
+    for word in words:
+        if word is None or not (word.islower() or word.isupper()):
+            return
+        phrase = f"{phrase} {word.casefold()}" if phrase else word.casefold()
+        yield phrase
+
+
+def _org_context_at(text: str, entity: Entity, tables: Tables) -> bool:
+    """Does the text around ``entity`` say it names an organisation (``org_context.tsv``)?"""
+    cues = tables.org_context
+    after = _FOLLOWING_WORDS.match(text, entity.end, min(len(text), entity.end + ORG_CONTEXT_CHARS))
+    if after is not None:
+        where = cues.get("possessive" if after.group(1) else "after", frozenset())
+        if any(p in where for p in _phrases(after.groups()[1:])):
+            return True
+    before = _PRECEDING_WORDS.search(text, max(0, entity.start - ORG_CONTEXT_CHARS), entity.start)
+    if before is not None:
+        first, second = before.groups()
+        last, where = second or first, cues.get("before", frozenset())
+        if last.islower():  # "company", not the end of a capitalised name ("Acme Company")
+            return last in where or (second is not None and first.islower() and f"{first} {second}" in where)
+    return False
+
+
+def organisations_by_context(text: str, entities: list[Entity], tables: Tables) -> list[Entity]:
+    """A name the text itself shows to be an organisation's ("Acme founder Jo Bloggs", "Acme's
+    board", "his own company, Acme,") is ORG in every mention of the article, where the model
+    typed it a person. Places keep their type ("California's board of regents"), and so do names
+    in the alias table or gazetteer and surnames of a person named in full ("Pike's board seat"
+    after "Jordan Pike")."""
+    named: set[str] = set()
+    for e in entities:
+        if e.label == "PER" and e.canonical not in named and lookup_alias(e.text, tables) is None:
+            if len(e.canonical.split()) > len(e.text.split()):
+                continue  # a surname resolved to a person named in full earlier
+            if _org_context_at(text, e, tables):
+                named.add(e.canonical)
+    if not named:
+        return entities
+    return [
+        dataclasses.replace(e, label="ORG")
+        if e.label != "ORG" and e.canonical in named and lookup_alias(e.text, tables) is None
+        else e
+        for e in entities
+    ]
 
 
 def _inside(spans: Sequence[tuple[int, int]], pos: int) -> bool:

@@ -1,0 +1,141 @@
+"""Entities stage, organisation rules for English news: dotted abbreviations of known names,
+organisations named by their context in the same article, news outlets. Own phrasings only."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms import entities as ent
+
+
+@pytest.fixture(scope="module")
+def resources() -> ent.EntityResources:
+    return ent.load_resources()
+
+
+def found(text: str, resources: ent.EntityResources) -> dict[str, tuple[str, str]]:
+    return {e.text: (e.label, e.canonical) for e in ent.find_entities(text, resources)}
+
+
+# ----------------------------------------------------------------------------- dotted abbreviations
+
+
+def test_dotted_abbreviations_share_the_undotted_entry(resources):
+    got = found("Ministers from the U.K. met envoys of the E.U. and the U.N. in Geneva on Friday.", resources)
+    assert got["U.K."] == ("LOC", "United Kingdom")
+    assert got["E.U."] == ("ORG", "European Union")
+    assert got["U.N."] == ("ORG", "United Nations")
+
+
+def test_dotted_abbreviations_match_only_in_capitals():
+    tables = ent.load_tables()
+    assert ent.lookup_alias("U.K.", tables) is not None
+    assert ent.lookup_alias("u.k.", tables) is None
+    assert ent.lookup_alias("U.k.", tables) is None
+
+
+def test_dotted_forms_only_for_trusted_letter_abbreviations():
+    trusted = ent.AliasEntry("Freedonia", "LOC", None, True)
+    guessed = ent.AliasEntry("Zed Corp", "ORG", None, False)
+    aliases = {"fd": trusted, "zc": guessed, "g7": trusted, "f.d.": trusted, "qx": trusted}
+    added = ent._add_dotted_abbreviations(aliases, {"fd", "zc", "g7", "qx"})
+    assert added == {"q.x."}  # "f.d." already there; "zc" not curated; "g7" not letters only
+    assert aliases["q.x."] is trusted and "z.c." not in aliases and "g.7." not in aliases
+
+
+# ----------------------------------------------------------------------------- organisations by context
+
+
+def org_context_hits(text: str, name: str, label: str = "PER") -> bool:
+    start = text.index(name)
+    entity = ent.Entity(name, label, start, start + len(name), name, None)
+    return ent._org_context_at(text, entity, ent.load_tables())
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Shares rose after Quillory founder Dana Pike spoke.", "Quillory"),
+        ("Talks stalled when Quillory executives left the room.", "Quillory"),
+        ("Quillory's chief executive resigned on Friday.", "Quillory"),
+        ("Analysts cut Quillory’s share price target.", "Quillory"),
+        ("She later sold her own company, Quillory, to investors.", "Quillory"),
+        ("Regulators fined the startup Quillory last year.", "Quillory"),
+        ("Posts on the social network Quillory were removed.", "Quillory"),
+    ],
+)
+def test_context_cues_that_name_an_organisation(text, name):
+    assert org_context_hits(text, name)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Mayor spokesperson Dana Pike said no.", "Mayor"),  # a person's spokesperson
+        ("Investors bought most of Pike's shares in March.", "Pike"),  # a person's shares
+        ("He was interviewed by broadcaster Dana Pike.", "Dana Pike"),  # a person who broadcasts
+        ("Quillory Founder of the city, a statue reads.", "Quillory"),  # title case: not a cue
+        ("The Holdings Company Quillory deal closed.", "Quillory"),  # "Company" ends a name
+        ("Dana Pike said the company was sold.", "Dana Pike"),
+    ],
+)
+def test_context_cues_that_must_not_fire(text, name):
+    assert not org_context_hits(text, name)
+
+
+def test_a_cued_name_is_an_organisation_in_every_mention(resources):
+    text = (
+        "Zentrova's board approved the merger on Tuesday.\n"
+        "Analysts said Zentrova would gain customers in Europe, and Zentrova declined to comment."
+    )
+    mentions = [e for e in ent.find_entities(text, resources) if e.canonical == "Zentrova"]
+    assert len(mentions) == 3 and {e.label for e in mentions} == {"ORG"}
+
+
+def test_places_and_resolved_surnames_keep_their_type():
+    tables = ent.load_tables()
+    text = "Jordan Pike, a regent, spoke first. Later, Pike's board seat and Ohio's board were discussed."
+    def at(name: str, k: int, label: str, canonical: str) -> ent.Entity:
+        start = [i for i in range(len(text)) if text.startswith(name, i)][k]
+        return ent.Entity(name, label, start, start + len(name), canonical, None)
+    entities = [at("Jordan Pike", 0, "PER", "Jordan Pike"), at("Pike", 1, "PER", "Jordan Pike"), at("Ohio", 0, "LOC", "Ohio")]
+    assert ent.organisations_by_context(text, entities, tables) == entities
+
+
+def test_no_context_cue_leaves_the_model_labels(resources):
+    text = "Dana Pike visited Harlow on Monday and met Sam Okafor."
+    with_rule = ent.find_entities(text, resources)
+    tables = resources.tables
+    assert ent.organisations_by_context(text, with_rule, tables) == with_rule
+
+
+# ----------------------------------------------------------------------------- news outlets
+
+
+def test_news_outlets_are_organisations_found_without_the_model(resources):
+    text = "The mayor told the Denver Post and Sky News on Sunday that posts on Reddit were fake."
+    got = {(e.text, e.label) for e in ent.find_entities(text, resources, use_model=False)}
+    assert {("Denver Post", "ORG"), ("Sky News", "ORG"), ("Reddit", "ORG")} <= got
+
+
+def test_outlet_variants_share_one_canonical_name(resources):
+    got = found("Quotes came from the Huffington Post, and HuffPost later corrected them.", resources)
+    assert got["Huffington Post"] == ("ORG", "HuffPost") and got["HuffPost"] == ("ORG", "HuffPost")
+
+
+def test_ambiguous_outlet_names_are_not_in_the_table():
+    tables = ent.load_tables()
+    for word in ("time", "fortune", "mirror", "dawn", "telegram", "oregonian"):
+        entry = tables.aliases.get(word)
+        assert entry is None or entry.label != "ORG", word
+
+
+def test_outlet_table_entries_are_well_formed():
+    lines = [
+        line for line in (ent.DATA_DIR / "news_outlets.tsv").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert len(lines) > 100
+    for line in lines:
+        alias, canonical, label = line.split("\t")
+        assert alias.strip() == alias and canonical.strip() == canonical and label == "ORG", line
