@@ -199,6 +199,27 @@ def test_event_end_to_end(resources: ent.EntityResources) -> None:
     assert not any("Awards" in name for name, _ in found)
 
 
+@pytest.mark.parametrize("name", ["Market Liberalism", "Abstract Expressionism", "Paham Komunisme"])
+def test_a_doctrine_name_is_dropped(name: str, tables: ent.Tables) -> None:
+    text = f"The essay on {name} drew readers."
+    start = text.index(name)
+    assert ent.head_words(text, [ent.Span(start, start + len(name), "ORG")], tables) == []
+
+
+@pytest.mark.parametrize("name, label", [("Ministry of Tourism", "ORG"), ("Prism", "ORG"), ("Schism Records", "ORG"), ("Mahatma Gandhi", "PER")])
+def test_a_body_named_after_a_doctrine_or_a_word_merely_ending_so_stays(name: str, label: str, tables: ent.Tables) -> None:
+    text = f"A statement from {name} came late."
+    start = text.index(name)
+    spans = [ent.Span(start, start + len(name), label)]
+    assert _labels(ent.head_words(text, spans, tables), text) == [(name, label)]
+
+
+def test_an_ellipsis_ends_a_sentence(tables: ent.Tables) -> None:
+    text = "He paused … Then the talks resumed."
+    runs = ent.candidate_runs(text, tables, document=True)
+    assert not any(not r.sentence_start and text[r.start : r.end] == "Then" for r in runs)
+
+
 # ----------------------------------------------------------------------------- titles of works
 
 

@@ -55,7 +55,7 @@ ORG_UNSURE = 0.2  # a place with an organisation cue word becomes ORG if the mod
 # Words (with inner hyphens/apostrophes/dots, but not a possessive 's) or single symbols.
 # Separators are non-word characters, so the pattern cannot backtrack badly.
 _TOKEN = re.compile(r"\w+(?:[-'’.](?!s\b)\w+)*|[^\w\s]")
-_SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]|•–—-")
+_SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]|•–—-…")
 _EDGE_PUNCT = ".,;:!?\"“”'‘’()[]{}«»"
 _HAS_DIGIT = re.compile(r"\d")
 _NO_CLUSTER = ("-", "-")
@@ -104,6 +104,7 @@ class Tables:
     place_heads: frozenset[str]  # words ending a facility's or street's name ("stadium"; place_heads.txt)
     state_codes: frozenset[str]  # US postal codes ("OR", "DC"; us_states.tsv)
     event_heads: frozenset[str]  # words ending an event's name ("festival"; event_heads.txt)
+    doctrine_endings: tuple[str, ...]  # endings of doctrine words ("ism"; doctrine_endings.txt)
     sentence_openers: frozenset[str]  # number words and verbs glued onto a name at a sentence start
     place_particle_pattern: re.Pattern[str]  # " am Main", " an der Saale" (place_particles.txt)
     state_names: frozenset[str]  # casefolded US state names (us_states.tsv)
@@ -197,6 +198,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         place_heads=frozenset(fold(w) for w in _data_lines(data_dir / "place_heads.txt")),
         state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
         event_heads=frozenset(fold(w) for w in _data_lines(data_dir / "event_heads.txt")),
+        doctrine_endings=tuple(fold(w) for w in _data_lines(data_dir / "doctrine_endings.txt")),
         sentence_openers=frozenset(fold(w) for w in _data_lines(data_dir / "sentence_openers.txt")),
         place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
         state_names=frozenset(fold(line.split("\t")[0]) for line in _data_lines(data_dir / "us_states.tsv")),
@@ -1234,6 +1236,13 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
     return sorted(spans + added, key=lambda s: s.start)
 
 
+DOCTRINE_STEM_CHARS = 4  # "Judaism", "Socialism" name doctrines; "Prism", "Schism" do not
+
+
+def _doctrine(word: str, tables: Tables) -> bool:
+    return any(word.endswith(e) and len(word) - len(e) >= DOCTRINE_STEM_CHARS for e in tables.doctrine_endings)
+
+
 def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
     """The last word of a name fixes its type, whatever the model said, unless the alias table
     types the name:
@@ -1242,14 +1251,16 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
       a place; the word alone ("the Capitol") too, unless the model made it a person (a surname
       such as "Bridge");
     * an event word (``event_heads.txt``: "Harvest Festival", "Golden Reel Awards") drops the
-      span: events are not PER/ORG/LOC.
+      span: events are not PER/ORG/LOC;
+    * so does a doctrine word (``doctrine_endings.txt``: "Liberal Conservatism", "Modernisme"),
+      unless "of" makes it a body's name ("Ministry of Tourism").
     """
     out: list[Span] = []
     for span in spans:
         mention = text[span.start : span.end]
         cut = max(mention.rfind(" "), mention.rfind("\t"), mention.rfind("\n"))
         last = fold(_strip_possessive(mention[cut + 1 :]).rstrip("."))
-        if last in tables.event_heads:
+        if last in tables.event_heads or (_doctrine(last, tables) and " of " not in mention):
             entry = lookup_alias(mention, tables)
             if entry is None or not entry.trusted:
                 continue
