@@ -1240,7 +1240,8 @@ DOCTRINE_STEM_CHARS = 4  # "Judaism", "Socialism" name doctrines; "Prism", "Schi
 
 
 def _doctrine(word: str, tables: Tables) -> bool:
-    return any(word.endswith(e) and len(word) - len(e) >= DOCTRINE_STEM_CHARS for e in tables.doctrine_endings)
+    return word.endswith(tables.doctrine_endings) and any(
+        word.endswith(e) and len(word) - len(e) >= DOCTRINE_STEM_CHARS for e in tables.doctrine_endings)
 
 
 def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
