@@ -11,12 +11,24 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from schemas.records import Article, Origin, RawArticle, RawRecord
+from transforms import entities as ent
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 FIXTURES = Path(__file__).with_name("fixtures")
 
 logging.getLogger("root").setLevel(logging.ERROR)  # Beam's optional-GCP import warnings
+
+
+@pytest.fixture(scope="session")
+def resources() -> ent.EntityResources:
+    """The entities stage's tables and trained tagger, loaded once for the test session."""
+    return ent.load_resources()
+
+
+@pytest.fixture(scope="session")
+def tables(resources: ent.EntityResources) -> ent.Tables:
+    return resources.tables
 
 
 def raw_record(data: bytes | str, fmt: str = "text", path: str = "mem.txt", line: int | None = None) -> RawRecord:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import apache_beam as beam
 import pytest
@@ -37,11 +36,6 @@ SEED_EXPECTED = {
             ("Gaza", "LOC"), ("Israel", "LOC"), ("Iran", "LOC"), ("Russia", "LOC"), ("Mousa Abu Marzouk", "PER"),
             ("Maria Zakharova", "PER"), ("Ali Bagheri Kani", "PER"), ("Vladimir Putin", "PER")},
 }
-
-
-@pytest.fixture(scope="module")
-def resources() -> ent.EntityResources:
-    return ent.load_resources()
 
 
 def _seed_body(prefix: str) -> str:

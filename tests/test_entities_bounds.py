@@ -11,16 +11,6 @@ import pytest
 from transforms import entities as ent
 
 
-@pytest.fixture(scope="module")
-def resources() -> ent.EntityResources:
-    return ent.load_resources()
-
-
-@pytest.fixture(scope="module")
-def tables(resources: ent.EntityResources) -> ent.Tables:
-    return resources.tables
-
-
 def _runs(text: str, tables: ent.Tables) -> list[str]:
     return [text[r.start : r.end] for r in ent.candidate_runs(text, tables, document=True)]
 

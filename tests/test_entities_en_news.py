@@ -11,11 +11,6 @@ import pytest
 from transforms import entities as ent
 
 
-@pytest.fixture(scope="module")
-def tables() -> ent.Tables:
-    return ent.load_tables()
-
-
 def _first_words(text: str, tables: ent.Tables, document: bool) -> list[str]:
     return [r.words[0] for r in ent.candidate_runs(text, tables, document=document)]
 

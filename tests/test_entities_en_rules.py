@@ -12,16 +12,6 @@ import pytest
 from transforms import entities as ent
 
 
-@pytest.fixture(scope="module")
-def resources() -> ent.EntityResources:
-    return ent.load_resources()
-
-
-@pytest.fixture(scope="module")
-def tables(resources: ent.EntityResources) -> ent.Tables:
-    return resources.tables
-
-
 def _labels(spans, text: str) -> list[tuple[str, str]]:
     return [(text[s.start : s.end], s.label) for s in spans]
 

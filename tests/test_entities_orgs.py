@@ -8,11 +8,6 @@ import pytest
 from transforms import entities as ent
 
 
-@pytest.fixture(scope="module")
-def resources() -> ent.EntityResources:
-    return ent.load_resources()
-
-
 def found(text: str, resources: ent.EntityResources) -> dict[str, tuple[str, str]]:
     return {e.text: (e.label, e.canonical) for e in ent.find_entities(text, resources)}
 

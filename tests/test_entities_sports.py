@@ -3,14 +3,7 @@ and so is a city or state named for its team). Own phrasings only."""
 
 from __future__ import annotations
 
-import pytest
-
 from transforms import entities as ent
-
-
-@pytest.fixture(scope="module")
-def resources() -> ent.EntityResources:
-    return ent.load_resources()
 
 
 def _labels(text: str, resources: ent.EntityResources) -> dict[tuple[str, int], str]:
