@@ -124,6 +124,11 @@ def _data_lines(path: Path) -> Iterable[str]:
             yield line
 
 
+def _folded_set(path: Path) -> frozenset[str]:
+    """A one-word-per-line data file, casefolded."""
+    return frozenset(fold(w) for w in _data_lines(path))
+
+
 def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for line in _data_lines(path):
@@ -169,8 +174,9 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         first_words[words[0]] = max(first_words.get(words[0], 0), len(words))
     titles = frozenset(fold(t) for t in _data_lines(data_dir / "titles.txt"))
     connectors = frozenset(fold(c) for c in _data_lines(data_dir / "connectors.txt"))
-    capitalised_common = frozenset(fold(w) for w in _data_lines(data_dir / "not_entities.txt"))
+    capitalised_common = _folded_set(data_dir / "not_entities.txt")
     org_cues = [tuple(fold(col) for col in line.split("\t")) for line in _data_lines(data_dir / "org_cues.tsv")]
+    us_states = [tuple(line.split("\t")[:2]) for line in _data_lines(data_dir / "us_states.tsv")]
     return Tables(
         aliases=aliases,
         exact_case=frozenset(capitals - mixed),
@@ -184,24 +190,24 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         connectors=connectors,
         lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
         first_words=first_words,
-        not_entities=capitalised_common | frozenset(fold(w) for w in _data_lines(data_dir / "compass_words.txt")),
+        not_entities=capitalised_common | _folded_set(data_dir / "compass_words.txt"),
         capitalised_common=capitalised_common,
-        demonyms=frozenset(fold(w) for w in _data_lines(data_dir / "demonyms.txt")),
-        run_prefixes=frozenset(fold(w) for w in _data_lines(data_dir / "run_prefixes.txt")),
-        run_breakers=frozenset(fold(w) for w in _data_lines(data_dir / "run_breakers.txt")),
+        demonyms=_folded_set(data_dir / "demonyms.txt"),
+        run_prefixes=_folded_set(data_dir / "run_prefixes.txt"),
+        run_breakers=_folded_set(data_dir / "run_breakers.txt"),
         function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
         clusters=_read_clusters(data_dir / "word_clusters.tsv"),
         org_first=frozenset(cue for cue, where in org_cues if where == "first"),
         org_last=frozenset(cue for cue, where in org_cues if where == "last"),
         org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
         org_words=frozenset(cue + dot for cue, _ in org_cues for dot in ("", ".")),
-        place_heads=frozenset(fold(w) for w in _data_lines(data_dir / "place_heads.txt")),
-        state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
-        event_heads=frozenset(fold(w) for w in _data_lines(data_dir / "event_heads.txt")),
+        place_heads=_folded_set(data_dir / "place_heads.txt"),
+        state_codes=frozenset(code for _, code in us_states),
+        event_heads=_folded_set(data_dir / "event_heads.txt"),
         doctrine_endings=tuple(fold(w) for w in _data_lines(data_dir / "doctrine_endings.txt")),
-        sentence_openers=frozenset(fold(w) for w in _data_lines(data_dir / "sentence_openers.txt")),
+        sentence_openers=_folded_set(data_dir / "sentence_openers.txt"),
         place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
-        state_names=frozenset(fold(line.split("\t")[0]) for line in _data_lines(data_dir / "us_states.tsv")),
+        state_names=frozenset(fold(name) for name, _ in us_states),
         org_context=_read_org_context(data_dir / "org_context.tsv"),
         run_pattern=run_pattern(connectors),
         sports=read_sports_teams(data_dir),
