@@ -112,3 +112,88 @@ def test_json_is_rebuilt_exactly_from_the_correction_list(split: str) -> None:
     rebuilt = adjudicate_ugm.build(corpus.load("nerugm", split), adjudicate_ugm.read_corrections(path),
                                    str(path), split, adjudicate_ugm.read_reviewed(path))
     assert json.loads(json.dumps(rebuilt, ensure_ascii=False)) == DOCS[split]
+
+
+def test_reviewed_line_is_read_and_bounds_the_corrections(tmp_path) -> None:
+    path = tmp_path / "corrections.txt"
+    path.write_text("# a comment\n#  reviewed: 1\n0 | +Bandar=LOC\n", encoding="utf-8")
+    assert adjudicate_ugm.read_reviewed(path) == 1
+    sentences = [corpus.Sentence(TEXT, ()), corpus.Sentence("PM bertemu PM lain", ())]
+    doc = adjudicate_ugm.build(sentences, adjudicate_ugm.read_corrections(path), "x", "train", 1)
+    start, end, _label = _span("Bandar", "LOC")
+    assert doc["source"]["reviewed"] == 1 and doc["sentences"][0]["entities"] == [[start, end, "LOC"]]
+    with pytest.raises(SystemExit, match="past 'reviewed: 0'"):
+        adjudicate_ugm.build(sentences, adjudicate_ugm.read_corrections(path), "x", "train", 0)
+    path.write_text("# reviewed: 1\n# reviewed: 2\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="more than one"):
+        adjudicate_ugm.read_reviewed(path)
+
+
+# --- the correction operations, on sentences of our own -------------------------------------
+
+TEXT = "Kata Ketua Umum Partai Maju ( PM ) Budi Santoso - Ani Lestari di gedung DPRD Kota Bandar , Jumat ."
+
+
+def _span(surface: str, label: str, n: int = 1) -> tuple[int, int, str]:
+    start = adjudicate_ugm.token_starts(TEXT, surface)[n - 1]
+    return (start, start + len(surface), label)
+
+
+GOLD = [_span("Partai Maju ( PM )", "ORG"), _span("Budi Santoso - Ani Lestari", "PER"),
+        _span("gedung DPRD Kota Bandar", "LOC")]
+
+
+def _apply(ops: list[str]) -> tuple[list[tuple[str, str]], adjudicate_ugm.Changes]:
+    changes = adjudicate_ugm.Changes()
+    spans = adjudicate_ugm.apply_ops(TEXT, GOLD, ops, changes)
+    return [(TEXT[s:e], label) for s, e, label in spans], changes
+
+
+def test_split_trim_add_and_counts() -> None:
+    spans, changes = _apply([
+        "Partai Maju ( PM ) > Partai Maju=ORG && PM=ORG",
+        "Budi Santoso - Ani Lestari > Budi Santoso=PER && Ani Lestari=PER",
+        "gedung DPRD Kota Bandar > DPRD=ORG && Bandar=LOC",
+        "+Jumat=PER",
+    ])
+    assert spans == [("Partai Maju", "ORG"), ("PM", "ORG"), ("Budi Santoso", "PER"), ("Ani Lestari", "PER"),
+                     ("DPRD", "ORG"), ("Bandar", "LOC"), ("Jumat", "PER")]
+    assert changes.rebounded == {"ORG": 1, "PER": 1, "LOC": 1} and changes.splits == 3
+    assert changes.added == {"PER": 1} and not changes.removed and not changes.retyped
+
+
+def test_remove_retype_and_merge() -> None:
+    spans, changes = _apply(["-Partai Maju ( PM )", "Budi Santoso - Ani Lestari=ORG"])
+    assert spans == [("Budi Santoso - Ani Lestari", "ORG"), ("gedung DPRD Kota Bandar", "LOC")]
+    assert changes.removed == {"ORG": 1} and changes.retyped == {"PER->ORG": 1}
+    spans, changes = _apply(["Budi Santoso - Ani Lestari && gedung DPRD Kota Bandar > "
+                             "Budi Santoso - Ani Lestari di gedung DPRD Kota Bandar=LOC"])
+    assert changes.merges == 1 and spans[-1] == ("Budi Santoso - Ani Lestari di gedung DPRD Kota Bandar", "LOC")
+
+
+def test_a_gold_span_on_the_wrong_word_can_be_moved_to_its_neighbour() -> None:
+    gold = [_span("Kata", "PER")]
+    changes = adjudicate_ugm.Changes()
+    assert adjudicate_ugm.apply_ops(TEXT, gold, ["Kata > Ketua=PER"], changes) == [[5, 10, "PER"]]
+
+
+@pytest.mark.parametrize("ops, message", [
+    (["+Bandung=LOC"], "not found"),
+    (["+Ketua Umum=TIME"], "bad labelled surface"),
+    (["-Ani Lestari"], "gold span .Ani Lestari. not found"),
+    (["+Maju=ORG"], "overlapping"),
+    (["Partai Maju ( PM )=ORG"], "its own label"),
+    (["-Partai Maju ( PM )", "Partai Maju ( PM )=LOC"], "changed twice"),
+    (["Partai Maju ( PM ) > Jumat=ORG"], "over the old span"),
+])
+def test_bad_operations_fail_loudly(ops: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        adjudicate_ugm.apply_ops(TEXT, GOLD, ops, adjudicate_ugm.Changes())
+
+
+def test_repeated_surface_needs_an_occurrence_number() -> None:
+    text = "PM bertemu PM lain"
+    with pytest.raises(ValueError, match="give #n"):
+        adjudicate_ugm.apply_ops(text, [], ["+PM=ORG"], adjudicate_ugm.Changes())
+    spans = adjudicate_ugm.apply_ops(text, [], ["+PM#2=ORG"], adjudicate_ugm.Changes())
+    assert spans == [[11, 13, "ORG"]]
