@@ -45,6 +45,19 @@ def score(sentences: list[Sentence], resources: ent.EntityResources, use_rules: 
     """Entity-level P/R/F1 per label. With ``contexts`` (per sentence: its article text and the
     sentence's offset in it, or None), the stage runs on the whole article, as in the pipeline,
     and the entities lying inside the sentence are scored (shifted to the sentence)."""
+    return prf_table(*counts(sentences, resources, use_rules, contexts))
+
+
+def prf_table(tp: Counter[str], fp: Counter[str], fn: Counter[str]) -> dict:
+    """P/R/F1 per label and over all labels from per-label counts."""
+    out = {label: prf(tp[label], fp[label], fn[label]) for label in ent.LABELS}
+    out["all"] = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return out
+
+
+def counts(sentences: list[Sentence], resources: ent.EntityResources, use_rules: bool,
+           contexts: Optional[list[Optional[tuple[str, int]]]] = None) -> tuple[Counter[str], ...]:
+    """True positives, false positives and false negatives per label (see ``score``)."""
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
@@ -66,9 +79,7 @@ def score(sentences: list[Sentence], resources: ent.EntityResources, use_rules: 
             fp[label] += 1
         for _, _, label in gold - pred:
             fn[label] += 1
-    out = {label: prf(tp[label], fp[label], fn[label]) for label in ent.LABELS}
-    out["all"] = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
-    return out
+    return tp, fp, fn
 
 
 def article_contexts(sentences: list[Sentence], keys: Optional[list[str]] = None) -> list[Optional[tuple[str, int]]]:

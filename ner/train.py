@@ -53,6 +53,10 @@ def load_train(dataset: str) -> list[Sentence]:
         from ner import lee
 
         return lee.load_annotations()
+    if dataset == "en-written":  # English news-style sentences written for the project (ner/written.py)
+        from ner import written
+
+        return written.load_sentences()
     return load_json(JSON_TRAIN[dataset]) if dataset in JSON_TRAIN else load(dataset, "train")
 
 
@@ -122,30 +126,30 @@ def load_nerp_recased(split: str, cased: list[Sentence]) -> list[Sentence]:
     return load_recased(split, acronyms(cased), tables.capitalised_common, frozenset(t for t in tables.titles if " " not in t))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=CONFIG)
-    parser.add_argument("--out", type=Path, default=ent.MODEL_PATH)
-    args = parser.parse_args()
-    config = json.loads(args.config.read_text())
-    train: list[Sentence] = []
+def train(config: dict, out: Path, data_dir: Path = ent.DATA_DIR,
+          held_out: frozenset[str] = frozenset()) -> str:
+    """Write ``data_dir/lowercase_words.txt`` and train the CRF into ``out``; returns a summary line.
+
+    ``held_out``: sentence texts left out of every training set and of the lower-case word counts
+    (cross-validation, ``benchmarks.ner_cv``)."""
+    train_sentences: list[Sentence] = []
     weighted: list[tuple[list[Sentence], int]] = []
     for dataset, weight in config["train"].items():
         if dataset == "nerp-recased":
             continue
-        sentences = load_train(dataset)
-        train.extend(sentences)
+        sentences = [s for s in load_train(dataset) if s.text not in held_out]
+        train_sentences.extend(sentences)
         weighted.append((sentences, weight))
     if config["train"].get("nerp-recased"):
-        weighted.append((load_nerp_recased("train", train), config["train"]["nerp-recased"]))
+        weighted.append((load_nerp_recased("train", train_sentences), config["train"]["nerp-recased"]))
     lower_sets = config.get("lowercase_datasets", list(config["train"]))
-    texts = [s.text for d in lower_sets if d != "nerp-recased" for s in load_train(d)]
+    texts = [s.text for d in lower_sets if d != "nerp-recased" for s in load_train(d) if s.text not in held_out]
     texts += news_texts() if config.get("lowercase_from_news") else []
     if "nerp-recased" in lower_sets:  # NERP is lower-cased: only its non-entity words count
         texts += [_outside_entities(s) for s in load("nerp", "train")]
-    n_words = build_lowercase_words(texts, config["lowercase_min_count"], ent.DATA_DIR / "lowercase_words.txt")
+    n_words = build_lowercase_words(texts, config["lowercase_min_count"], data_dir / "lowercase_words.txt")
     ent.load_tables.cache_clear()
-    tables = ent.load_tables()
+    tables = ent.load_tables(data_dir)
     trainer = pycrfsuite.Trainer(verbose=False)
     n_items = 0
     for sentences, weight in weighted:
@@ -156,12 +160,18 @@ def main() -> None:
                 n_items += 1
     trainer.set_params(config["crf"])
     started = time.process_time()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(args.out))
-    print(
-        f"lowercase words: {n_words}; runs: {n_items}; trained in {time.process_time() - started:.1f} CPU-s; "
-        f"model {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)"
-    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(out))
+    return (f"lowercase words: {n_words}; runs: {n_items}; trained in {time.process_time() - started:.1f} CPU-s; "
+            f"model {out} ({out.stat().st_size / 1e6:.2f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=CONFIG)
+    parser.add_argument("--out", type=Path, default=ent.MODEL_PATH)
+    args = parser.parse_args()
+    print(train(json.loads(args.config.read_text()), args.out))
 
 
 if __name__ == "__main__":
