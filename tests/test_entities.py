@@ -13,6 +13,10 @@ import pytest
 
 from tests.conftest import FIXTURES, SAMPLES, article, run_stage
 from transforms import entities as ent
+from transforms.entities import rules
+from transforms.entities.canonical import _consistent_labels
+from transforms.entities.patterns import _CAP_WORD
+from transforms.entities.rules import _org_marginal
 
 UNSEEN = json.loads((FIXTURES / "entities" / "unseen_news.json").read_text(encoding="utf-8"))
 
@@ -178,7 +182,7 @@ def test_one_type_per_name_within_an_article() -> None:
     tables = ent.load_tables()
     entities = [ent.Entity("Kowalczyk", "PER", 0, 9, "Kowalczyk"), ent.Entity("Kowalczyk", "ORG", 20, 29, "Kowalczyk"),
                 ent.Entity("Kowalczyk", "PER", 40, 49, "Kowalczyk"), ent.Entity("Israel", "LOC", 60, 66, "Israel")]
-    assert [e.label for e in ent._consistent_labels(entities, tables)] == ["PER", "PER", "PER", "LOC"]
+    assert [e.label for e in _consistent_labels(entities, tables)] == ["PER", "PER", "PER", "LOC"]
 
 
 def test_candidate_runs_cut_titles_digits_and_sentence_ends() -> None:
@@ -346,7 +350,7 @@ def test_run_pattern_matches_its_plain_form(resources: ent.EntityResources) -> N
 
     tables = resources.tables
     conn = "|".join(sorted((re.escape(c) for c in tables.connectors), key=len, reverse=True))
-    plain = re.compile(rf"(?<![\w'’\-.]){ent._CAP_WORD}(?:[ \t]+(?:(?:{conn})[ \t]+)?{ent._CAP_WORD})*")
+    plain = re.compile(rf"(?<![\w'’\-.]){_CAP_WORD}(?:[ \t]+(?:(?:{conn})[ \t]+)?{_CAP_WORD})*")
     rng = random.Random(9)
     pieces = ["Abu", "al-Quds", "of", "bin", "van der", "ÉLYSÉE", "Жуков", "x", "'", "’", "-", ".", " ", "\t", "\n",
               "O'Neil", "U.S.", "Dr.", "s", "'s ", "2024", "A", "é", "Ω", "de", "(", "_", "Iran's"]
@@ -423,18 +427,18 @@ def test_organisation_cues_retype_unsure_places_and_persons_with_a_legal_form(
     text = "Kepala Dinas Kelautan Pulau Rindang meninjau dermaga."
     # A place with a cue becomes an organisation only where the model gives ORG enough weight:
     # any weight at all (threshold 0) or more than certainty (threshold above 1: never).
-    monkeypatch.setattr(ent, "ORG_UNSURE", 0.0)
+    monkeypatch.setattr(rules, "ORG_UNSURE", 0.0)
     assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", resources) == "ORG"
     assert _retyped("Pupils marched to Ashford Borough Council.", "Ashford Borough Council", "LOC", resources) == "ORG"
     assert _retyped("Rain fell on Tanjung Harapan again.", "Tanjung Harapan", "LOC", resources) == "LOC"  # no cue
     # A trusted alias keeps its type ("Federasi Rusia" is a country, though "federasi" is a cue).
     assert _retyped("Delegasi Federasi Rusia tiba.", "Federasi Rusia", "LOC", resources) == "LOC"
-    monkeypatch.setattr(ent, "ORG_UNSURE", 1.01)
+    monkeypatch.setattr(rules, "ORG_UNSURE", 1.01)
     assert _retyped(text, "Dinas Kelautan Pulau Rindang", "LOC", resources) == "LOC"
     # A person's name ending with a legal form is a company, whatever the model's weights ...
     assert _retyped("Shares of Harlow Brothers Ltd fell.", "Harlow Brothers Ltd", "PER", resources) == "ORG"
     # ... but another cue never retypes a person ("Court", "Post" are surnames too).
-    monkeypatch.setattr(ent, "ORG_UNSURE", 0.0)
+    monkeypatch.setattr(rules, "ORG_UNSURE", 0.0)
     assert _retyped("The coach Dennis Court resigned.", "Dennis Court", "PER", resources) == "PER"
 
 
@@ -445,7 +449,7 @@ def test_org_marginal_is_the_models_weight_of_org(resources: ent.EntityResources
                  "Nelayan berlayar ke Teluk Halmahera Selatan kemarin."):
         run = ent.candidate_runs(text, tables)[-1]  # the name, after a capitalised sentence start
         tags = resources.tagger.tag(ent.run_features(run, tables))
-        weights[tags[0]] = ent._org_marginal(resources.tagger, range(len(run.tokens)))
+        weights[tags[0]] = _org_marginal(resources.tagger, range(len(run.tokens)))
     assert set(weights) == {"B-ORG", "B-LOC"}
     assert all(0.0 <= w <= 1.0 + 1e-9 for w in weights.values())
     assert weights["B-ORG"] > 0.5 > weights["B-LOC"]

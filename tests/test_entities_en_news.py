@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from transforms import entities as ent
+from transforms.entities.tagging import _not_entity_word
 
 
 def _first_words(text: str, tables: ent.Tables, document: bool) -> list[str]:
@@ -57,7 +58,7 @@ def test_a_word_of_a_longer_name_is_no_evidence_for_the_word_alone(tables: ent.T
 
 @pytest.mark.parametrize("word", ["Hungarian", "Kenyans", "Nazis", "Peruvian-born", "Thai"])
 def test_nationality_and_people_words_are_not_names_alone(word: str, tables: ent.Tables) -> None:
-    assert ent._not_entity_word(word, tables)
+    assert _not_entity_word(word, tables)
 
 
 def test_nationality_words_alone_are_dropped_but_names_after_them_stay(tables: ent.Tables) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from transforms import entities as ent
+from transforms.entities.news_en import _org_context_at
+from transforms.entities.tables import _add_dotted_abbreviations
 
 
 def found(text: str, resources: ent.EntityResources) -> dict[str, tuple[str, str]]:
@@ -33,7 +35,7 @@ def test_dotted_forms_only_for_trusted_letter_abbreviations():
     trusted = ent.AliasEntry("Freedonia", "LOC", None, True)
     guessed = ent.AliasEntry("Zed Corp", "ORG", None, False)
     aliases = {"fd": trusted, "zc": guessed, "g7": trusted, "f.d.": trusted, "qx": trusted}
-    added = ent._add_dotted_abbreviations(aliases, {"fd", "zc", "g7", "qx"})
+    added = _add_dotted_abbreviations(aliases, {"fd", "zc", "g7", "qx"})
     assert added == {"q.x."}  # "f.d." already there; "zc" not curated; "g7" not letters only
     assert aliases["q.x."] is trusted and "z.c." not in aliases and "g.7." not in aliases
 
@@ -44,7 +46,7 @@ def test_dotted_forms_only_for_trusted_letter_abbreviations():
 def org_context_hits(text: str, name: str, label: str = "PER") -> bool:
     start = text.index(name)
     entity = ent.Entity(name, label, start, start + len(name), name, None)
-    return ent._org_context_at(text, entity, ent.load_tables())
+    return _org_context_at(text, entity, ent.load_tables())
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,44 @@
+"""Regular expressions over capitalised words, built so that matching is linear (no
+catastrophic backtracking): candidate runs and place particles."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+
+def _char_class(predicate: Any, limit: int = 0x2000) -> str:
+    """A regex character class of the characters below ``limit`` satisfying ``predicate``."""
+    chars = [c for c in map(chr, range(limit)) if predicate(c)]
+    ranges: list[list[str]] = []
+    for c in chars:
+        if ranges and ord(c) == ord(ranges[-1][1]) + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "[" + "".join(re.escape(a) if a == b else f"{re.escape(a)}-{re.escape(b)}" for a, b in ranges) + "]"
+
+
+_UPPER = _char_class(str.isupper)
+# A capitalised word (inner hyphens/apostrophes/dots; not a possessive 's), optional final dot.
+_CAP_TAIL = r"\w*(?:[-'’.](?!s\b)\w+)*\.?"
+_CAP_WORD = _UPPER + _CAP_TAIL
+
+
+def run_pattern(connectors: Iterable[str]) -> re.Pattern[str]:
+    """Maximal runs of capitalised words on one line, a connector allowed between two of them.
+
+    Words and separators are disjoint character classes and the connector branch starts
+    lower-case while a word starts upper-case, so matching is linear (no catastrophic
+    backtracking)."""
+    conn = "|".join(sorted((re.escape(c) for c in connectors), key=len, reverse=True))
+    # The first capital comes before the look-behind (is the character before it not a word
+    # character, apostrophe, hyphen or dot?) so the regex engine scans for capitals in C.
+    return re.compile(rf"{_UPPER}(?<![\w'’\-.].){_CAP_TAIL}(?:[ \t]+(?:(?:{conn})[ \t]+)?{_CAP_WORD})*")
+
+
+def _place_particle_pattern(particles: Iterable[str]) -> re.Pattern[str]:
+    """A particle then one or two capitalised words, right after a place ("[Frankfurt] am Main").
+    Literal alternatives, then disjoint word and space classes: no catastrophic backtracking."""
+    alts = "|".join(sorted((re.escape(p.strip()).replace(r"\ ", r"[ \t]") for p in particles), key=len, reverse=True))
+    return re.compile(rf"[ \t](?:{alts})[ \t](?P<name>{_CAP_WORD})(?P<second>[ \t]{_CAP_WORD})?")

@@ -1,0 +1,86 @@
+"""Cue-word rules over tagged spans: organisation cue words inside a run (with the model's
+marginals) and the head word of a name (facility, event, doctrine)."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from transforms.entities.canonical import _strip_possessive
+from transforms.entities.candidates import Run, Span
+from transforms.entities.features import org_cue_at
+from transforms.entities.tables import Tables, fold, lookup_alias
+
+
+ORG_UNSURE = 0.2  # a place with an organisation cue word becomes ORG if the model gives ORG this much
+
+
+def organisation_cues(text: str, run: Run, spans: list[Span], tables: Tables, tagger: Any) -> list[Span]:
+    """Organisation cue words (``org_cues.tsv``) retype spans of a run the alias table does not
+    type: a person's or place's name ending with a legal form or line of business is a company
+    ("Harlow Brothers Ltd", "Sierra Madre Corporation"), and a place carrying another cue is an
+    organisation where the model is unsure of it (its mean marginal
+    probability of ORG over the span's tokens is at least ``ORG_UNSURE``: "Dinas Perikanan
+    Maluku"; a confident place stays). ``tagger`` must have tagged ``run`` last."""
+    out: list[Span] = []
+    folded = run.folded if run.folded is not None else [fold(t.text) for t in run.tokens]
+    starts = [t.start for t in run.tokens]
+    for span in spans:
+        if span.label in ("PER", "LOC"):
+            first = bisect.bisect_left(starts, span.start)
+            end = max(first + 1, bisect.bisect_left(starts, span.end))
+            words = folded[first:end]
+            if span.label == "PER":
+                cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix
+            else:
+                cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix or (
+                    org_cue_at(words, tables) and _org_marginal(tagger, range(first, end)) >= ORG_UNSURE
+                )
+            if cued:
+                entry = lookup_alias(text[span.start : span.end], tables)
+                if entry is None or not entry.trusted:
+                    span = Span(span.start, span.end, "ORG")
+        out.append(span)
+    return out
+
+
+def _org_marginal(tagger: Any, positions: range) -> float:
+    """The mean marginal probability of B-ORG or I-ORG over token positions of the last tagged run."""
+    return sum(tagger.marginal("B-ORG", i) + tagger.marginal("I-ORG", i) for i in positions) / len(positions)
+
+
+DOCTRINE_STEM_CHARS = 4  # "Judaism", "Socialism" name doctrines; "Prism", "Schism" do not
+
+
+def _doctrine(word: str, tables: Tables) -> bool:
+    return word.endswith(tables.doctrine_endings) and any(
+        word.endswith(e) and len(word) - len(e) >= DOCTRINE_STEM_CHARS for e in tables.doctrine_endings)
+
+
+def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
+    """The last word of a name fixes its type, whatever the model said, unless the alias table
+    types the name:
+
+    * a facility or street word (``place_heads.txt``: "Riverside Stadium", "Elm Avenue") makes
+      a place; the word alone ("the Capitol") too, unless the model made it a person (a surname
+      such as "Bridge");
+    * an event word (``event_heads.txt``: "Harvest Festival", "Golden Reel Awards") drops the
+      span: events are not PER/ORG/LOC;
+    * so does a doctrine word (``doctrine_endings.txt``: "Liberal Conservatism", "Modernisme"),
+      unless "of" makes it a body's name ("Ministry of Tourism").
+    """
+    out: list[Span] = []
+    for span in spans:
+        mention = text[span.start : span.end]
+        cut = max(mention.rfind(" "), mention.rfind("\t"), mention.rfind("\n"))
+        last = fold(_strip_possessive(mention[cut + 1 :]).rstrip("."))
+        if last in tables.event_heads or (_doctrine(last, tables) and " of " not in mention):
+            entry = lookup_alias(mention, tables)
+            if entry is None or not entry.trusted:
+                continue
+        elif span.label != "LOC" and last in tables.place_heads and (cut >= 0 or span.label != "PER"):
+            entry = lookup_alias(mention, tables)
+            if entry is None or not entry.trusted:
+                span = Span(span.start, span.end, "LOC", span.title)
+        out.append(span)
+    return out

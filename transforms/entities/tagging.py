@@ -1,0 +1,225 @@
+"""Tagging one candidate run: the CRF's BIO spans, trusted gazetteer spans, and the rules of
+:func:`combine` that correct the model (titles, participles, aliases, adjacent names)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from transforms.entities.candidates import Run, Span, _gazetteer_hits, _start
+from transforms.entities.features import run_features
+from transforms.entities.tables import CACHED_KEY_CHARS, RUN_CACHE_SIZE, Tables, _alias_key, fold, lookup_alias
+
+
+def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
+    flat, base = run._flat, run._flat_base
+    if len(tags) == 1:  # most runs are one word
+        tag = tags[0]
+        return [] if tag == "O" else [Span(base + flat[1], base + flat[2], tag[2:], "title" in feats[0])]
+    spans: list[Span] = []
+    cur: Optional[Span] = None
+    for j, tag in zip(range(0, len(flat), 3), tags):
+        if tag == "O" or tag.startswith("B-") or (cur is not None and cur.label != tag[2:]):
+            if cur is not None:
+                spans.append(cur)
+                cur = None
+            if tag == "O":
+                continue
+        if cur is None:
+            cur = Span(base + flat[j + 1], base + flat[j + 2], tag[2:], j == 0 and "title" in feats[0])  # only there
+        else:
+            cur.end = base + flat[j + 2]
+    if cur is not None:
+        spans.append(cur)
+    return spans
+
+
+def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
+    """The CRF's BIO tags over one candidate run, as spans."""
+    feats = run_features(run, tables)
+    return _bio_spans(run, tagger.tag(feats), feats)
+
+
+def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
+    """Longest trusted-alias matches inside one run (curated aliases and countries; with
+    ``trusted_only=False`` also the generated gazetteer's places)."""
+    hits = run.hits if run.hits is not None else _gazetteer_hits(text, run.tokens, run.gaz, tables)
+    base = run.base if run.hits is not None else 0
+    spans = []
+    for i in range(0, len(hits), 3):
+        entry = tables.aliases[hits[i + 2]]
+        if entry.trusted or not trusted_only:
+            spans.append(Span(base + hits[i], base + hits[i + 1], entry.label))
+    return spans
+
+
+def combine(
+    text: str, model: list[Span], gazetteer: list[Span], tables: Tables, sentence_start: int = -1
+) -> list[Span]:
+    """Model spans corrected by rules, plus trusted gazetteer hits the model did not cover.
+
+    * a leading title word is cut off and announces a person ("Presiden Vladimir Putin"), and so
+      is the tail of a title whose head is lower case ("menteri Luar Negeri Rusia": "Rusia" only);
+    * a sentence-initial participle alone is not a name ("Reflecting concerns ..."; a span
+      starting at ``sentence_start``);
+    * a span that is a trusted alias takes the alias's type ("Israel" is LOC);
+    * a span made of two known names side by side is split ("Hamas Abu Marzouk");
+    * a known place or organisation heading a span is split off when a person's name follows
+      ("Rusia Vladimir Putin"; "Jawa Timur" stays one place);
+    * a span made only of weekday/month/nationality words is dropped ("Thursday", "Russian").
+    """
+    out: list[Span] = []
+    span_facts = tables.span_facts
+    for span in model:
+        if span.start == sentence_start:
+            span = _strip_participle(text, span, tables)
+        if span is None:
+            continue
+        mention = text[span.start : span.end]
+        facts = span_facts.get(mention) or _span_facts(mention, tables)
+        if facts[3] is not None:  # a leading title (see _strip_title)
+            cut, person = facts[3]
+            span = Span(span.start + cut, span.end, "PER" if person else span.label, True)
+            mention = text[span.start : span.end]
+            facts = span_facts.get(mention) or _span_facts(mention, tables)
+        key, junk, shouting, _ = facts
+        entry = tables.aliases[key] if key is not None else None
+        inner = [g for g in gazetteer if span.start <= g.start and g.end <= span.end] if gazetteer else []
+        if entry is not None and entry.trusted:
+            span.label = entry.label
+        elif junk:
+            continue
+        elif shouting:
+            continue  # an all-capitals kicker or headline ("LOOK WHAT YOU MADE ME DO")
+        elif len(inner) >= 2 and inner[0].start == span.start and inner[-1].end == span.end and _adjacent(text, inner):
+            out.extend(inner)
+            continue
+        elif (
+            inner and inner[0].start == span.start and inner[0].end < span.end and inner[0].label != "PER"
+            and _rest_is_person(text, inner[0], span, tables)
+        ):
+            out.append(inner[0])  # "Iran Ali Bagheri Kani": a country, then a person
+            span = Span(_next_token_start(text, inner[0].end), span.end, "PER", span.title)
+        elif span.title and span.label != "PER" and entry is None and _looks_like_name(mention, tables):
+            span.label = "PER"
+        out.append(span)
+    if gazetteer:
+        taken = [(s.start, s.end) for s in out]
+        for g in gazetteer:
+            if not any(a < g.end and g.start < b for a, b in taken):
+                out.append(g)
+    if len(out) > 1:
+        out.sort(key=_start)
+    return out
+
+
+def _rest_is_person(text: str, head: Span, span: Span, tables: Tables) -> bool:
+    """Is the rest of a model span after a known place or organisation ``head`` a person's name
+    ("Rusia Vladimir Putin")? Otherwise the model's one span stands: a compass word or a common
+    word after a place is part of its name ("Jawa Timur", "Kalimantan Selatan")."""
+    rest = text[_next_token_start(text, head.end) : span.end]
+    return (
+        (span.label == "PER" or head.label == "LOC")
+        and _looks_like_name(rest, tables)
+        and not any(_not_entity_word(w, tables) for w in rest.split())
+    )
+
+
+def _not_entity_word(word: str, tables: Tables) -> bool:
+    """A weekday/month/nationality word, also in a compound such as "Iranian-backed"."""
+    folded = fold(word)
+    if folded in tables.not_entities or folded in tables.demonyms:
+        return True
+    head, _, tail = folded.partition("-")
+    return (
+        bool(tail) and (head in tables.not_entities or head in tables.demonyms) and word.partition("-")[2].islower()
+    )
+
+
+def _strip_participle(text: str, span: Span, tables: Tables) -> Optional[Span]:
+    """None for a lone English participle ("Reflecting", "Citing") whose stem is a common
+    lower-case word and which no alias knows; else the span ("Reading Football Club" stays)."""
+    word = text[span.start : span.end]
+    lw = word.casefold()
+    if (
+        lw.endswith("ing") and len(lw) > 5 and word[1:].islower()
+        and (lw[:-3] in tables.lowercase_words or lw[:-3] + "e" in tables.lowercase_words)
+        and lookup_alias(word, tables) is None
+    ):
+        return None
+    return span
+
+
+def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool, Optional[tuple[int, bool]]]:
+    """What the rules of :func:`combine` ask of a span's text (cached per text, bounded; a plain
+    tuple, see ``_Piece``): its alias key; only weekday/month/nationality words or one character;
+    several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO"); a leading title
+    (characters to cut, the rest is a person) or None."""
+    facts = tables.span_facts.get(mention)
+    if facts is None:
+        key = _alias_key(mention, tables)
+        if key is not None and tables.aliases[key].trusted:  # the alias decides: no other rule asked
+            facts = (key, False, False, _title_cut(mention, tables))
+        else:
+            words = mention.split()
+            facts = (
+                key,
+                all(_not_entity_word(w, tables) for w in words) or len(mention) == 1,
+                mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
+                _title_cut(mention, tables),
+            )
+        if len(mention) <= CACHED_KEY_CHARS:
+            if len(tables.span_facts) >= RUN_CACHE_SIZE:
+                tables.span_facts.clear()
+            tables.span_facts[mention] = facts
+    return facts
+
+
+def _title_cut(mention: str, tables: Tables) -> Optional[tuple[int, bool]]:
+    """Leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a title
+    ("Luar Negeri" of "Menteri Luar Negeri"): (their length with the space, the rest looks
+    like a person's name no alias knows), else None."""
+    words = mention.split(" ")
+    for k in range(min(tables.title_max_words, len(words) - 1), 0, -1):
+        head = fold(" ".join(words[:k]))
+        if head in tables.titles or head in tables.title_fragments:
+            cut = len(" ".join(words[:k])) + 1
+            rest = mention[cut:]
+            return cut, lookup_alias(rest, tables) is None and _looks_like_name(rest, tables)
+    return None
+
+
+def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
+    """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a
+    title ("Luar Negeri" of "Menteri Luar Negeri") off a span."""
+    cut = _span_facts(text[span.start : span.end], tables)[3]
+    if cut is None:
+        return span
+    return Span(span.start + cut[0], span.end, "PER" if cut[1] else span.label, True)
+
+
+def _adjacent(text: str, spans: Sequence[Span]) -> bool:
+    return all(not text[a.end : b.start].strip() for a, b in zip(spans, spans[1:]))
+
+
+def _next_token_start(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _looks_like_name(text: str, tables: Tables) -> bool:
+    """One to four capitalised words, none a common word or a known name of a place/organisation."""
+    words = text.split()
+    return (
+        1 <= len(words) <= 4
+        and all(w[0].isupper() and fold(w) not in tables.lowercase_words for w in words)
+        and not any(tables.aliases.get(fold(w), None) and tables.aliases[fold(w)].label != "PER" for w in words)
+    )
+
+
+def _replaced_by(spans: list[Span], found: list[Span]) -> list[Span]:
+    """``spans`` with those overlapping any of ``found`` replaced by ``found``, in text order."""
+    if not found:
+        return spans
+    kept = [s for s in spans if not any(f.start < s.end and s.start < f.end for f in found)]
+    return sorted(kept + found, key=_start)
