@@ -21,9 +21,9 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from ner.corpus import body_variants, nth_occurrence, scrapinghub_bodies
+from ner.corpus import Sentence, body_variants, nth_occurrence, scrapinghub_bodies
 
 ROOT = Path(__file__).resolve().parent.parent
 EN_NEWS_GOLD = ROOT / "benchmarks" / "data" / "en_news_gold.json"
@@ -111,6 +111,18 @@ def annotate(text: str, items: list[tuple[str, int | None, str]]) -> list[list]:
         if b[0] < a[1]:
             raise ValueError(f"overlapping spans {a} {b} in {text!r}")
     return spans
+
+
+def check_report(load: Callable[[], list[Sentence]]) -> None:
+    """Print a ``check`` command's summary (sentences, without entities, per label) or exit with
+    the first bad line's place and reason."""
+    try:
+        sentences = load()
+    except ValueError as exc:
+        sys.exit(str(exc))
+    counts = {label: sum(g[2] == label for s in sentences for g in s.gold) for label in LABELS}
+    empty = sum(not s.gold for s in sentences)
+    print(f"{len(sentences)} sentences ({empty} without entities), {counts}")
 
 
 def read_candidates(path: Path) -> dict[str, str]:

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 from pathlib import Path
 
-from ner.annotate_en import LABELS, annotated_lines, is_candidate, split_sentences
+from ner.annotate_en import annotated_lines, check_report, is_candidate, split_sentences
 from ner.corpus import Sentence
 
 ANNOTATIONS = sorted((Path(__file__).resolve().parent / "data").glob("lee_train_*.ann"))
@@ -76,13 +75,7 @@ def main() -> None:
             if args.first <= int(ident[1:4]) < args.stop:
                 print(f"{ident}\t{sentence}")
         return
-    try:
-        sentences = load_annotations(args.annotations)
-    except ValueError as exc:
-        sys.exit(str(exc))
-    counts = {label: sum(g[2] == label for s in sentences for g in s.gold) for label in LABELS}
-    empty = sum(not s.gold for s in sentences)
-    print(f"{len(sentences)} sentences ({empty} without entities), {counts}")
+    check_report(lambda: load_annotations(args.annotations))
 
 
 if __name__ == "__main__":

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
-from ner.annotate_en import LABELS, annotate, parse_line
+from ner.annotate_en import annotate, check_report, parse_line
 from ner.corpus import Sentence
 
 FILES = sorted((Path(__file__).resolve().parent / "data").glob("en_written_*.tsv"))
@@ -73,13 +72,7 @@ def main() -> None:
     chk = sub.add_parser("check")
     chk.add_argument("files", type=Path, nargs="*", default=FILES)
     args = parser.parse_args()
-    try:
-        sentences = load_sentences(args.files)
-    except ValueError as exc:
-        sys.exit(str(exc))
-    counts = {label: sum(g[2] == label for s in sentences for g in s.gold) for label in LABELS}
-    empty = sum(not s.gold for s in sentences)
-    print(f"{len(sentences)} sentences ({empty} without entities), {counts}")
+    check_report(lambda: load_sentences(args.files))
 
 
 if __name__ == "__main__":
