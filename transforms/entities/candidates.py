@@ -245,19 +245,17 @@ def candidate_runs(text: str, tables: Tables, document: bool = False) -> list[Ru
 
 def _drop_initial_common_word(run: Run, tables: Tables) -> Run:
     """A run without its sentence-initial number word or verb (sentence_openers.txt) when the rest
-    is exactly one gazetteer name or a US state ("Imagine New Mexico without ..." -> "New Mexico",
+    is exactly one gazetteer name (states included; "Imagine New Mexico without ..." -> "New Mexico",
     "Three Gulf States ..."): the word is only capitalised because it starts the sentence. Runs
     whose rest is no known name stay whole ("Meet the Press" is no run; "Enter Shikari")."""
     first, flat, hits = run.folded[0], run._flat, run.hits
     if first not in tables.sentence_openers or not run.words[0][1:].islower():
         return run
-    entry = None
-    if hits is not None and len(hits) == 3 and hits[0] == flat[4] and hits[1] == flat[-1]:
-        entry = tables.aliases[hits[2]]
-    elif " ".join(run.folded[1:]) not in tables.state_names:
+    if hits is None or len(hits) != 3 or hits[0] != flat[4] or hits[1] != flat[-1]:
         return run
+    entry = tables.aliases[hits[2]]
     return Run(
-        run.text, None, False, run.gaz[1:], entry if entry is not None and entry.trusted else None, hits, run.base,
+        run.text, None, False, run.gaz[1:], entry if entry.trusted else None, hits, run.base,
         run.folded[1:], flat[3:], run.words[1:],
     )
 

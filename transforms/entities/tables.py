@@ -60,7 +60,6 @@ class Tables:
     doctrine_endings: tuple[str, ...]  # endings of doctrine words ("ism"; doctrine_endings.txt)
     sentence_openers: frozenset[str]  # number words and verbs glued onto a name at a sentence start
     place_particle_pattern: re.Pattern[str]  # " am Main", " an der Saale" (place_particles.txt)
-    state_names: frozenset[str]  # casefolded US state names (us_states.tsv)
     org_context: dict[str, frozenset[str]]  # where ("after", "possessive", "before") -> phrases (org_context.tsv)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
@@ -129,7 +128,6 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     connectors = frozenset(fold(c) for c in _data_lines(data_dir / "connectors.txt"))
     capitalised_common = _folded_set(data_dir / "not_entities.txt")
     org_cues = [tuple(fold(col) for col in line.split("\t")) for line in _data_lines(data_dir / "org_cues.tsv")]
-    us_states = [tuple(line.split("\t")[:2]) for line in _data_lines(data_dir / "us_states.tsv")]
     return Tables(
         aliases=aliases,
         exact_case=frozenset(capitals - mixed),
@@ -155,12 +153,11 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
         org_words=frozenset(cue + dot for cue, _ in org_cues for dot in ("", ".")),
         place_heads=_folded_set(data_dir / "place_heads.txt"),
-        state_codes=frozenset(code for _, code in us_states),
+        state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
         event_heads=_folded_set(data_dir / "event_heads.txt"),
         doctrine_endings=tuple(fold(w) for w in _data_lines(data_dir / "doctrine_endings.txt")),
         sentence_openers=_folded_set(data_dir / "sentence_openers.txt"),
         place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
-        state_names=frozenset(fold(name) for name, _ in us_states),
         org_context=_read_org_context(data_dir / "org_context.tsv"),
         run_pattern=run_pattern(connectors),
         sports=read_sports_teams(data_dir),
