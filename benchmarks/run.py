@@ -175,7 +175,7 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def plain_loop(corpus: Path, max_bytes: int) -> tuple[list[StageTiming], int]:
     """Every stage over the corpus, streamed in chunks of ``BATCH``; (timings, articles out)."""
     from transforms.file_io import read_file, to_json_line
-    from transforms.stage import freeze_setup_state
+    from transforms.stage import apply_worker_gc
 
     stages = [stage_from_dofn(dofn) for dofn in enrichment_dofns(max_bytes)]
     read = StageTiming("read")
@@ -189,7 +189,7 @@ def plain_loop(corpus: Path, max_bytes: int) -> tuple[list[StageTiming], int]:
         started = time.process_time()
         chunk = [r for r in stage.run(chunk) if not isinstance(r, BaseException)]
         timing.setup_cpu_s += time.process_time() - started
-    freeze_setup_state()  # the same collector settings the DoFns apply after set-up: only Beam differs
+    apply_worker_gc()  # the same collector settings the DoFns apply after set-up: only Beam differs
     records = read_file(str(corpus), max_bytes)
     while True:
         started = time.process_time()

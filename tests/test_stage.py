@@ -170,3 +170,5 @@ def test_stage_state_is_frozen_once_per_process_not_per_stage(monkeypatch):
     freezes.clear()
     run_stage(_Stage(), [1, 2])  # no per-worker state: nothing to freeze
     assert freezes == [] and len(thresholds) == 1
+    stage.apply_worker_gc()  # what the benchmark's plain loop calls: always applies, no pending flag
+    assert freezes == [1] and len(thresholds) == 2

@@ -158,8 +158,14 @@ def freeze_setup_state() -> None:
     global _freeze_pending
     if _freeze_pending:
         _freeze_pending = False
-        gc.freeze()
-        gc.set_threshold(*(max(now, wanted) for now, wanted in zip(gc.get_threshold(), GC_THRESHOLDS)))
+        apply_worker_gc()
+
+
+def apply_worker_gc() -> None:
+    """Freeze what the process holds now and raise the collector thresholds to ``GC_THRESHOLDS``
+    (what a worker does after its stages' set-up; the benchmark's plain loop calls it directly)."""
+    gc.freeze()
+    gc.set_threshold(*(max(now, wanted) for now, wanted in zip(gc.get_threshold(), GC_THRESHOLDS)))
 
 
 class _StageDoFnBase(beam.DoFn):
