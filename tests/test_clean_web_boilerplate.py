@@ -134,3 +134,14 @@ def test_a_few_bare_links_are_still_removed():
     text = f"{PROSE}\nhttps://a.example.com/x\n{PROSE.replace('Monday', 'Friday')}\nwww.example.org/y\ntwitter.com/desk"
     result = clean_text(text)
     assert result.removed_kinds["url"] == 3 and "example" not in result.body
+
+
+def test_patterns_of_one_limited_kind_must_agree_on_the_limit():
+    from transforms.clean import ClutterPattern, _kind_limits
+
+    def pattern(kind: str, limit):
+        return ClutterPattern(kind=kind, max_per_text=limit)
+
+    assert _kind_limits([pattern("link", 3), pattern("link", 3), pattern("promo", None)]) == {"link": 3}
+    with pytest.raises(ValueError, match="'link'"):
+        _kind_limits([pattern("link", 3), pattern("link", None)])

@@ -366,7 +366,7 @@ class Rules:
     signoff: re.Pattern
     signoff_max_chars: int  # no longer line can fullmatch ``signoff``
     shortcodes: dict[str, str]  # shortcode name -> "drop" | "captions" | "unwrap"
-    kind_limits: dict[str, int]  # kind -> most lines of it removed from one text
+    kind_limits: dict[str, int]  # kind -> above this many lines of it in one text, all of them are kept (content)
 
 
 @dataclass
@@ -442,9 +442,18 @@ def load_rules() -> Rules:
         future_cues=frozenset(dates["future_cues"]),
         signoff=signoff,
         signoff_max_chars=max(map(len, names)) + 60,
-        kind_limits={p.kind: p.max_per_text for p in patterns if p.max_per_text is not None},
+        kind_limits=_kind_limits(patterns),
         shortcodes={name: action for action in ("drop", "captions", "unwrap") for name in spec["shortcodes"][action]},
     )
+
+
+def _kind_limits(patterns: list[ClutterPattern]) -> dict[str, int]:
+    """Kind -> its ``max_per_text``; every pattern of a limited kind must carry the same value."""
+    limits = {p.kind: p.max_per_text for p in patterns if p.max_per_text is not None}
+    for p in patterns:
+        if p.kind in limits and p.max_per_text != limits[p.kind]:
+            raise ValueError(f"clutter kind {p.kind!r}: patterns disagree on max_per_text")
+    return limits
 
 
 # --- sentence shape -------------------------------------------------------------------------
