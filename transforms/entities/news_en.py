@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_left
 from typing import Iterable, Optional, Sequence
 
 from schemas.records import Entity
@@ -39,7 +40,9 @@ def outside_quoted_titles(text: str, spans: list[Span], tables: Tables) -> list[
     titles = [m.span() for m in _QUOTED.finditer(text) if _is_title(m.group(1) or m.group(2), tables)]
     if not titles:
         return spans
-    return [s for s in spans if not any(a < s.start and s.end < b for a, b in titles)]
+    # the titles do not overlap and come in text order: only the last one opening before a span can hold it
+    starts = [a for a, _ in titles]
+    return [s for s in spans if not ((i := bisect_left(starts, s.start) - 1) >= 0 and s.end < titles[i][1])]
 
 
 _CITY_STATE_CODE = re.compile(r",[ \t](?P<code>[A-Z]{2})(?![\w'’])")
@@ -51,6 +54,7 @@ def places_with_particles(text: str, spans: list[Span], tables: Tables) -> list[
     particle a place too; the parts found apart are replaced."""
     found: list[Span] = []
     pattern = tables.place_particle_pattern
+    places = {(s.start, s.end) for s in spans if s.label == "LOC"}
     for span in spans:
         if span.label != "LOC" or found and span.start < found[-1].end:
             continue
@@ -61,9 +65,7 @@ def places_with_particles(text: str, spans: list[Span], tables: Tables) -> list[
         for end in ends:
             entry = lookup_alias(_strip_possessive(text[span.start : end]), tables)
             tail = (m.start("name"), end)
-            if (entry is not None and entry.label == "LOC") or any(
-                (s.start, s.end) == tail and s.label == "LOC" for s in spans
-            ):
+            if (entry is not None and entry.label == "LOC") or tail in places:
                 found.append(Span(span.start, end, "LOC"))
                 break
     return _replaced_by(spans, found)
