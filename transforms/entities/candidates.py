@@ -22,9 +22,6 @@ from transforms.entities.tables import (
 MAX_RUN_TOKENS = 12  # candidate runs are cut into pieces of at most this many tokens
 MAX_ALIAS_TOKENS = 6  # longest gazetteer alias matched, in tokens
 
-# Words (with inner hyphens/apostrophes/dots, but not a possessive 's) or single symbols.
-# Separators are non-word characters, so the pattern cannot backtrack badly.
-_TOKEN = re.compile(r"\w+(?:[-'’.](?!s\b)\w+)*|[^\w\s]")
 _SENTENCE_END = frozenset(".!?:;\"“”'‘’()[]|•–—-…")
 _EDGE_PUNCT = ".,;:!?\"“”'‘’()[]{}«»"
 _HAS_DIGIT = re.compile(r"\d")

@@ -78,7 +78,7 @@ def combine(
             continue
         mention = text[span.start : span.end]
         facts = span_facts.get(mention) or _span_facts(mention, tables)
-        if facts[3] is not None:  # a leading title (see _strip_title)
+        if facts[3] is not None:  # a leading title (see _title_cut)
             cut, person = facts[3]
             span = Span(span.start + cut, span.end, "PER" if person else span.label, True)
             mention = text[span.start : span.end]
@@ -153,7 +153,7 @@ def _strip_participle(text: str, span: Span, tables: Tables) -> Optional[Span]:
 
 def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool, Optional[tuple[int, bool]]]:
     """What the rules of :func:`combine` ask of a span's text (cached per text, bounded; a plain
-    tuple, see ``_Piece``): its alias key; only weekday/month/nationality words or one character;
+    tuple): its alias key; only weekday/month/nationality words or one character;
     several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO"); a leading title
     (characters to cut, the rest is a person) or None."""
     facts = tables.span_facts.get(mention)
@@ -188,15 +188,6 @@ def _title_cut(mention: str, tables: Tables) -> Optional[tuple[int, bool]]:
             rest = mention[cut:]
             return cut, lookup_alias(rest, tables) is None and _looks_like_name(rest, tables)
     return None
-
-
-def _strip_title(text: str, span: Span, tables: Tables) -> Optional[Span]:
-    """Cut leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a
-    title ("Luar Negeri" of "Menteri Luar Negeri") off a span."""
-    cut = _span_facts(text[span.start : span.end], tables)[3]
-    if cut is None:
-        return span
-    return Span(span.start + cut[0], span.end, "PER" if cut[1] else span.label, True)
 
 
 def _adjacent(text: str, spans: Sequence[Span]) -> bool:
