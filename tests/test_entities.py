@@ -291,14 +291,14 @@ def test_sentence_initial_participles_and_compass_words_are_not_names(text, expe
     assert not texts & junk
 
 
-def test_stage_reports_entities_per_article() -> None:
+def test_stage_reports_entities_per_article(resources: ent.EntityResources) -> None:
     from apache_beam.metrics.metric import MetricsFilter
 
     bodies = ["Presiden Rusia Vladimir Putin menerima delegasi Hamas di Moskow.",  # Russia, Putin, Hamas, Moscow
               "tidak ada nama di sini.",  # none
               "Menurut Retno Marsudi, Jakarta siap."]  # Retno Marsudi, Jakarta
     articles = [dataclasses.replace(article(b), id=str(i)) for i, b in enumerate(bodies)]
-    expected = [len(ent.find_entities(b, ent.load_resources())) for b in bodies]
+    expected = [len(ent.find_entities(b, resources)) for b in bodies]
     assert expected == [4, 0, 2]
     pipeline = beam.Pipeline()
     _ = pipeline | beam.Create(articles, reshuffle=False) | ent.ExtractEntities()

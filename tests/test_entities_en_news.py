@@ -45,8 +45,7 @@ def test_acronyms_at_a_sentence_start_stay_candidates(tables: ent.Tables) -> Non
     assert "CARE" not in _first_words(text, tables, document=False)
 
 
-def test_the_crf_alone_sees_the_candidates_it_was_trained_on(tables: ent.Tables) -> None:
-    resources = ent.load_resources()
+def test_the_crf_alone_sees_the_candidates_it_was_trained_on(resources: ent.EntityResources) -> None:
     text = "Target cut prices. A spokesman for Target confirmed it."
     assert not any(e.start == 0 for e in ent.find_entities(text, resources, use_rules=False))
 
@@ -61,8 +60,7 @@ def test_nationality_and_people_words_are_not_names_alone(word: str, tables: ent
     assert _not_entity_word(word, tables)
 
 
-def test_nationality_words_alone_are_dropped_but_names_after_them_stay(tables: ent.Tables) -> None:
-    resources = ent.load_resources()
+def test_nationality_words_alone_are_dropped_but_names_after_them_stay(resources: ent.EntityResources) -> None:
     text = ("Hungarian negotiators and Kenyan diplomats met in Geneva on Friday. "
             "The talks were chaired by a Danish envoy, Lukas Brenner.")
     found = {e.text for e in ent.find_entities(text, resources)}
