@@ -62,7 +62,7 @@ from transforms.entities.news_en import (
 )
 from transforms.entities.patterns import run_pattern
 from transforms.entities.rules import DOCTRINE_STEM_CHARS, ORG_UNSURE, head_words, organisation_cues
-from transforms.entities.sports import sports_teams
+from transforms.entities.sports import places_with_records, sports_teams
 from transforms.entities.tables import (
     CACHED_KEY_CHARS,
     DATA_DIR,
@@ -155,6 +155,7 @@ def find_entities(
         spans = sorted(spans + confirmed_headline_spans(text, on_headlines, spans, tables), key=lambda s: s.start)
     if use_rules:
         spans = sports_teams(text, runs, spans, tables)
+        spans = places_with_records(text, spans)
         spans = dateline_places(text, spans, tables)
         spans = head_words(text, spans, tables)
         spans = state_codes_after_cities(text, spans, tables)

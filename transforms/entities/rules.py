@@ -4,10 +4,11 @@ marginals) and the head word of a name (facility, event, doctrine)."""
 from __future__ import annotations
 
 import bisect
-from typing import Any
+import re
+from typing import Any, Optional
 
 from transforms.entities.canonical import _strip_possessive
-from transforms.entities.candidates import Run, Span
+from transforms.entities.candidates import Run, Span, gazetteer_tags
 from transforms.entities.features import org_cue_at
 from transforms.entities.tables import Tables, fold, lookup_alias
 
@@ -67,16 +68,32 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
     * an event word (``event_heads.txt``: "Harvest Festival", "Golden Reel Awards") drops the
       span: events are not PER/ORG/LOC;
     * so does a doctrine word (``doctrine_endings.txt``: "Liberal Conservatism", "Modernisme"),
-      unless "of" makes it a body's name ("Ministry of Tourism").
+      unless "of" makes it a body's name ("Ministry of Tourism"), and an acronym in the plural
+      ("ICUs", "DSPs": common nouns);
+    * a leading function word ("At Chime", "When Ford"; ``leading_function_words.txt``) is cut
+      off first;
+    * a role word (``role_heads.txt``) ending an all-capitalised span the model typed ORG names a
+      position ("Chief Strategy Officer"): only a place it opens with stays ("UK Home Secretary").
     """
     out: list[Span] = []
     for span in spans:
         mention = text[span.start : span.end]
+        span, mention = _without_leading_function_word(span, mention, tables)
         cut = max(mention.rfind(" "), mention.rfind("\t"), mention.rfind("\n"))
         last = fold(_strip_possessive(mention[cut + 1 :]).rstrip("."))
-        if last in tables.event_heads or (_doctrine(last, tables) and " of " not in mention):
+        if (
+            last in tables.event_heads or (_doctrine(last, tables) and " of " not in mention)
+            or _PLURAL_ACRONYM.fullmatch(mention)
+        ):
             entry = lookup_alias(mention, tables)
             if entry is None or not entry.trusted:
+                continue
+        elif span.label == "ORG" and last in tables.role_heads and _all_capitalised(mention):
+            entry = lookup_alias(mention, tables)
+            if entry is None or not entry.trusted:
+                place = _leading_place(mention, span.start, tables)
+                if place is not None:
+                    out.append(place)
                 continue
         elif span.label != "LOC" and last in tables.place_heads and (cut >= 0 or span.label != "PER"):
             entry = lookup_alias(mention, tables)
@@ -84,3 +101,38 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
                 span = Span(span.start, span.end, "LOC", span.title)
         out.append(span)
     return out
+
+
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,6}s")
+_WORD = re.compile(r"\S+")
+
+
+def _all_capitalised(mention: str) -> bool:
+    return all(w[0].isupper() for w in mention.split())
+
+
+def _leading_place(mention: str, start: int, tables: Tables) -> Optional[Span]:
+    """The gazetteer place ``mention`` (at ``start``) opens with, when more words follow it."""
+    words = list(_WORD.finditer(mention))
+    tags = gazetteer_tags([w.group() for w in words], tables)
+    if tags[0] != "B-LOC":
+        return None
+    k = 1
+    while k < len(tags) and tags[k] == "I-LOC":
+        k += 1
+    if k == len(words):
+        return None
+    return Span(start, start + words[k - 1].end(), "LOC")
+
+
+def _without_leading_function_word(span: Span, mention: str, tables: Tables) -> tuple[Span, str]:
+    """``span`` and its text without a capitalised function word opening a name of 2+ words
+    (and an article after it: "Now the Agency")."""
+    first, _, rest = mention.partition(" ")
+    if not rest or not first.istitle() or fold(first) not in tables.leading_function_words:
+        return span, mention
+    rest = rest.lstrip()
+    first, _, after = rest.partition(" ")
+    if after and first in tables.run_prefixes:
+        rest = after.lstrip()
+    return Span(span.start + len(mention) - len(rest), span.end, span.label, span.title), rest

@@ -4,6 +4,7 @@ articles, result lines, and a team's home used for the team."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Optional, Sequence
 
 from transforms.entities.candidates import Run, Span, _start
@@ -120,3 +121,31 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
         found.append(Span(run.start, run.end, "ORG"))
     found.sort(key=_start)
     return _replaced_by(spans, found)
+
+
+# A win-loss(-tie) record right after a name: "Viera (4-0):", "the Gophers (9-1, 6-1)".
+_RECORD_AFTER = re.compile(r"[ \t]?\(\d{1,3}-\d{1,3}(?:-\d{1,3})?[,)]")
+# A line opening with one side defeating the other: "Melbourne d. Cocoa 8-0", "Troy def. Union".
+_DEFEAT_LINE = re.compile(
+    rf"^[ \t]{{0,8}}(?P<a>{_SCORE_NAME})[ \t]{{1,3}}(?:d|def)\.[ \t]{{1,3}}(?P<b>{_SCORE_NAME})", re.MULTILINE,
+)
+
+
+def places_with_records(text: str, spans: list[Span]) -> list[Span]:
+    """A place followed by a win-loss record ("Palm Bay (3-1):") or on either side of a result
+    line ("Palm Bay d. Viera 2-0") is a team of that place (ORG); people (fighters, players)
+    have records too and stay as they are."""
+    sides: list[tuple[int, int]] = []
+    if " d. " in text or " def. " in text:
+        sides = [m.span(g) for m in _DEFEAT_LINE.finditer(text) for g in ("a", "b")]
+    if not sides and "(" not in text:
+        return spans
+    side_starts = [a for a, _ in sides]
+    out: list[Span] = []
+    for span in spans:
+        if span.label == "LOC":
+            i = bisect_right(side_starts, span.start) - 1
+            if (i >= 0 and span.end <= sides[i][1]) or _RECORD_AFTER.match(text, span.end):
+                span = Span(span.start, span.end, "ORG", span.title)
+        out.append(span)
+    return out

@@ -57,6 +57,8 @@ class Tables:
     place_heads: frozenset[str]  # words ending a facility's or street's name ("stadium"; place_heads.txt)
     state_codes: frozenset[str]  # US postal codes ("OR", "DC"; us_states.tsv)
     event_heads: frozenset[str]  # words ending an event's name ("festival"; event_heads.txt)
+    role_heads: frozenset[str]  # words ending a position's name ("officer"; role_heads.txt)
+    leading_function_words: frozenset[str]  # "At", "When" glued before a name (leading_function_words.txt)
     doctrine_endings: tuple[str, ...]  # endings of doctrine words ("ism"; doctrine_endings.txt)
     sentence_openers: frozenset[str]  # number words and verbs glued onto a name at a sentence start
     place_particle_pattern: re.Pattern[str]  # " am Main", " an der Saale" (place_particles.txt)
@@ -155,6 +157,8 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         place_heads=_folded_set(data_dir / "place_heads.txt"),
         state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
         event_heads=_folded_set(data_dir / "event_heads.txt"),
+        role_heads=_folded_set(data_dir / "role_heads.txt"),
+        leading_function_words=_folded_set(data_dir / "leading_function_words.txt"),
         doctrine_endings=tuple(fold(w) for w in _data_lines(data_dir / "doctrine_endings.txt")),
         sentence_openers=_folded_set(data_dir / "sentence_openers.txt"),
         place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
