@@ -13,6 +13,7 @@ from apache_beam.utils.timestamp import Timestamp
 from pipelines.options import KafkaOptions, kafka_config
 from transforms.kafka_io import (
     END_ESTIMATES, UNBOUNDED_STOP, EndOffsetEstimates, KafkaConfig, KafkaOffsetTracker, PartitionRange,
+    kafka_error_message,
     _PartitionRestrictions, KafkaPartition, ReadFromKafka, ReadSettings, event_time_of, parse_api_version, parse_event_time, range_progress,
     producer_settings, raw_record_of, record_key,
 )
@@ -289,6 +290,72 @@ def test_read_settings_commit_only_with_a_group_and_reject_bad_values():
         ReadFromKafka(config, ["raw"], "g", bounded=True, max_bytes=10, partition_discovery_seconds=-1)
     with pytest.raises(FrozenInstanceError):
         ReadSettings(config, "g", 10, True).max_bytes = 5
+
+
+@pytest.mark.parametrize("error_name, args, start", [
+    ("KafkaTimeoutError", ("Unable to bootstrap from ['k7.invalid:9093']",),
+     "error: cannot connect to Kafka at k7.invalid:9093: KafkaTimeoutError: Unable to bootstrap"),
+    ("KafkaConnectionError", ("Connection closed during connect",),
+     "error: cannot connect to Kafka at k7.invalid:9093: KafkaConnectionError: Connection closed"),
+    ("TopicAuthorizationFailedError", ("raw-feeds",),
+     "error: Kafka at k7.invalid:9093 denied access: [Error 29] TopicAuthorizationFailedError: raw-feeds"),
+    ("GroupAuthorizationFailedError", (), "error: Kafka at k7.invalid:9093 denied access: [Error 30]"),
+    ("SaslAuthenticationFailedError", ("bad password for reader",),
+     "error: Kafka at k7.invalid:9093 refused the authentication: [Error 58] SaslAuthenticationFailedError"),
+    ("UnknownTopicOrPartitionError", (), "error: Kafka at k7.invalid:9093 failed the request: [Error 3] "
+                                         "UnknownTopicOrPartitionError"),
+])
+def test_kafka_error_message_says_what_failed(error_name, args, start):
+    from kafka import errors
+
+    error = getattr(errors, error_name)(*args)
+    negotiating = kafka_error_message(KafkaConfig("k7.invalid:9093"), error)
+    pinned = kafka_error_message(KafkaConfig("k7.invalid:9093", api_version=(2, 3)), error)
+    assert negotiating.startswith(start) and pinned.startswith(start)
+    assert negotiating.count(error_name) == 1
+    connecting = start.startswith("error: cannot connect")
+    assert ("--kafka_api_version" in negotiating) is connecting  # the hint only where no broker answered
+    assert "--kafka_api_version" not in pinned
+
+
+def test_kafka_error_message_names_a_foreign_error_class():
+    message = kafka_error_message(KafkaConfig("k7.invalid:9093", api_version=(0, 9)), OSError("socket gone"))
+    assert message == "error: Kafka at k7.invalid:9093 failed the request: OSError: socket gone"
+
+
+def test_publish_refused_by_the_broker_says_so_not_cannot_connect(monkeypatch, capsys, tmp_path):
+    from kafka.errors import ClusterAuthorizationFailedError
+
+    from pipelines import publish
+
+    def refused(config, max_request_bytes):
+        raise ClusterAuthorizationFailedError("IdempotentWrite")
+
+    monkeypatch.setattr(publish, "make_producer", refused)
+    articles = tmp_path / "a.jsonl"
+    articles.write_text('{"id": "q4", "text": "The night train to the coast was cancelled."}\n')
+    status = publish.run(["--kafka_bootstrap_servers", "k7.invalid:9093", str(articles)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("error: Kafka at k7.invalid:9093 denied access: [Error 31] ClusterAuthorizationFailedError")
+    assert "cannot connect" not in err and "Traceback" not in err
+
+
+def test_ingest_refused_by_the_broker_says_so_not_cannot_connect(monkeypatch, capsys, tmp_path):
+    from kafka.errors import TopicAuthorizationFailedError
+
+    from pipelines import ingest
+
+    def refused(*args, **kwargs):
+        raise TopicAuthorizationFailedError("raw")
+
+    monkeypatch.setattr(ingest, "plan_bounded_read", refused)
+    status = ingest.run(["--kafka_bootstrap_servers", "k7.invalid:9093", "--input_topic", "raw",
+                         "--output", str(tmp_path / "out"), "--kafka_api_version", "0.9"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "error: Kafka at k7.invalid:9093 denied access: [Error 29] TopicAuthorizationFailedError: raw" in err
+    assert "cannot connect" not in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("api_flags, hinted", [([], True), (["--kafka_api_version", "2.3"], False)])

@@ -128,13 +128,25 @@ NEGOTIATION_HINT = ("\n(the API version was to be negotiated: a broker that cann
                     "librdkafka's mock cluster -- needs --kafka_api_version, e.g. 0.9 or 2.3)")
 
 
-def connection_error_message(config: KafkaConfig, error: Exception) -> str:
-    """One line (plus a version hint when negotiating) for a client that could not reach the brokers."""
+def kafka_error_message(config: KafkaConfig, error: Exception) -> str:
+    """One line saying what failed (plus a version hint when the brokers could not be reached
+    while negotiating): no connection, authentication or authorization refused, or another error."""
+    from kafka import errors
+
     detail = str(error)  # kafka-python's errors name their class; others get it added
-    if not detail.startswith(type(error).__name__):
+    if type(error).__name__ not in detail:
         detail = f"{type(error).__name__}: {detail}"
-    return (f"error: cannot connect to Kafka at {config.bootstrap_servers}: {detail}"
-            + ("" if config.api_version else NEGOTIATION_HINT))
+    brokers = config.bootstrap_servers
+    unreachable = (errors.KafkaConnectionError, errors.KafkaTimeoutError, errors.NodeNotReadyError,
+                   errors.MetadataEmptyBrokerList, errors.BrokerNotAvailableError, errors.NetworkExceptionError)
+    if isinstance(error, unreachable):  # a bootstrap that gives up raises KafkaTimeoutError
+        return (f"error: cannot connect to Kafka at {brokers}: {detail}"
+                + ("" if config.api_version else NEGOTIATION_HINT))
+    if isinstance(error, (errors.SaslAuthenticationFailedError, errors.UnsupportedSaslMechanismError)):
+        return f"error: Kafka at {brokers} refused the authentication: {detail}"
+    if isinstance(error, errors.AuthorizationError):
+        return f"error: Kafka at {brokers} denied access: {detail}"
+    return f"error: Kafka at {brokers} failed the request: {detail}"
 
 
 def _fetch_bytes(max_record_bytes: int) -> int:
