@@ -281,12 +281,12 @@ def test_read_settings_discovery_only_for_unbounded_reads_planned_at_run_time():
 
 def test_read_settings_commit_only_with_a_group_and_reject_bad_values():
     config = KafkaConfig("b1:9092")
-    assert ReadSettings(config, "g", 10, True).commits
-    assert not ReadSettings(config, None, 10, True).commits
-    assert not ReadSettings(config, "g", 10, True, commit_offsets=False).commits
+    assert ReadSettings(config, "g", 10, True).commit_to_group
+    assert not ReadSettings(config, None, 10, True).commit_to_group
+    assert not ReadSettings(config, "g", 10, True, commit_offsets=False).commit_to_group
     with pytest.raises(ValueError, match="start_from"):
         ReadSettings(config, "g", 10, True, start_from="middle")
-    with pytest.raises(ValueError, match="discovery"):
+    with pytest.raises(ValueError, match="discovery_seconds must be >= 0"):
         ReadFromKafka(config, ["raw"], "g", bounded=True, max_bytes=10, partition_discovery_seconds=-1)
     with pytest.raises(FrozenInstanceError):
         ReadSettings(config, "g", 10, True).max_bytes = 5
