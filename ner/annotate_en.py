@@ -23,10 +23,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ner.corpus import Sentence, body_variants, nth_occurrence, scrapinghub_bodies
+from ner.corpus import Sentence, held_out_keys, nth_occurrence, scrapinghub_bodies
 
-ROOT = Path(__file__).resolve().parent.parent
-EN_NEWS_GOLD = ROOT / "benchmarks" / "data" / "en_news_gold.json"
 LABELS = ("PER", "ORG", "LOC")
 SOURCE = (
     "ScrapingHub article-extraction benchmark ground truth (MIT), articleBody of the articles listed in "
@@ -69,12 +67,6 @@ def split_sentences(body: str) -> list[str]:
 def is_candidate(sentence: str) -> bool:
     """Long enough to be prose, not a menu line or a bare heading."""
     return 30 <= len(sentence) <= 400 and len(sentence.split()) >= 6 and sentence[-1] in ".!?\"”’)"
-
-
-def held_out_keys(bodies: dict[str, str]) -> set[str]:
-    """Articles any test sentence comes from (same check as ner.train.news_texts)."""
-    gold = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
-    return {key for key, body in bodies.items() if any(s in v for v in body_variants(body) for s in gold)}
 
 
 def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:

@@ -15,6 +15,8 @@ from typing import Iterator
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ner"
 # The ScrapingHub article-extraction benchmark: English news pages and their bodies ({key: {"articleBody", "url"}})
 SCRAPINGHUB_TRUTH = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
+BENCH_DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+EN_NEWS_GOLD = BENCH_DATA / "en_news_gold.json"  # the English news test sentences: never trained on
 
 LABEL_MAP = {
     "PERSON": "PER", "PER": "PER", "PPL": "PER",
@@ -99,6 +101,13 @@ def body_variants(body: str) -> tuple[str, str]:
     """An article body as extracted and with line breaks as spaces: a hand-annotated sentence is
     a substring of one of them (sentences were cut from paragraphs, some joined across lines)."""
     return body, body.replace("\n", " ")
+
+
+def held_out_keys(bodies: dict[str, str]) -> set[str]:
+    """The articles of ``bodies`` any English news test sentence comes from (kept out of training
+    and of annotation)."""
+    gold = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
+    return {key for key, body in bodies.items() if any(s in v for v in body_variants(body) for s in gold)}
 
 
 def load_json(path: Path) -> list[Sentence]:
