@@ -8,6 +8,7 @@ compared with any tokenisation. Each dataset's tags are mapped onto PER/ORG/LOC;
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +19,7 @@ SCRAPINGHUB_TRUTH = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-
 BENCH_DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
 EN_NEWS_GOLD = BENCH_DATA / "en_news_gold.json"  # the English news test sentences: never trained on
 
+LABELS = ("PER", "ORG", "LOC")  # every data set's tags are mapped onto these (LABEL_MAP), hand annotations use them
 LABEL_MAP = {
     "PERSON": "PER", "PER": "PER", "PPL": "PER",
     "ORGANISATION": "ORG", "ORGANIZATION": "ORG", "ORG": "ORG", "IND": "ORG",
@@ -76,6 +78,12 @@ def _sentence(words: list[str], tags: list[str]) -> Sentence:
     if cur is not None:
         spans.append(tuple(cur))
     return Sentence(" ".join(words), tuple(spans))
+
+
+def split_occurrence(surface: str) -> tuple[str, int | None]:
+    """``surface#n`` -> (surface, n); a surface without ``#n`` -> (surface, None)."""
+    m = re.fullmatch(r"(.+)#(\d+)", surface)
+    return (m.group(1), int(m.group(2))) if m else (surface, None)
 
 
 def nth_occurrence(hits: list, occurrence: int | None, what: str, where: str = ""):
