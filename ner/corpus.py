@@ -120,8 +120,12 @@ def held_out_keys(bodies: dict[str, str]) -> set[str]:
 
 def load_json(path: Path) -> list[Sentence]:
     """Sentences of a hand-annotated JSON file ({"sentences": [{"text", "entities": [[start, end, label]]}]})."""
-    rows = json.loads(path.read_text(encoding="utf-8"))["sentences"]
-    return [Sentence(r["text"], tuple(sorted(tuple(e) for e in r["entities"]))) for r in rows]
+    return sentences_of(json.loads(path.read_text(encoding="utf-8")))
+
+
+def sentences_of(doc: dict) -> list[Sentence]:
+    """Sentences of a hand-annotated JSON document (see ``load_json``)."""
+    return [Sentence(r["text"], tuple(sorted(tuple(e) for e in r["entities"]))) for r in doc["sentences"]]
 
 
 def load(dataset: str, split: str, root: Path = SHARED) -> list[Sentence]:
