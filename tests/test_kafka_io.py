@@ -323,49 +323,25 @@ def test_kafka_error_message_names_a_foreign_error_class():
     assert message == "error: Kafka at k7.invalid:9093 failed the request: OSError: socket gone"
 
 
-def test_publish_refused_by_the_broker_says_so_not_cannot_connect(monkeypatch, capsys, tmp_path):
-    from kafka.errors import ClusterAuthorizationFailedError
+UNREACHABLE = ("KafkaTimeoutError", "Unable to bootstrap from ['b9.invalid:9092']",
+               "error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap")
+REFUSED = ("TopicAuthorizationFailedError", "raw",
+           "error: Kafka at b9.invalid:9092 denied access: [Error 29] TopicAuthorizationFailedError: raw")
+
+
+@pytest.mark.parametrize("failure, api_flags, hinted", [
+    (UNREACHABLE, [], True), (UNREACHABLE, ["--kafka_api_version", "2.3"], False), (REFUSED, [], False),
+])
+def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, failure,
+                                                                      api_flags, hinted):
+    from kafka import errors
 
     from pipelines import publish
 
-    def refused(config, max_request_bytes):
-        raise ClusterAuthorizationFailedError("IdempotentWrite")
-
-    monkeypatch.setattr(publish, "make_producer", refused)
-    articles = tmp_path / "a.jsonl"
-    articles.write_text('{"id": "q4", "text": "The night train to the coast was cancelled."}\n')
-    status = publish.run(["--kafka_bootstrap_servers", "k7.invalid:9093", str(articles)])
-    err = capsys.readouterr().err
-    assert status == 1
-    assert err.startswith("error: Kafka at k7.invalid:9093 denied access: [Error 31] ClusterAuthorizationFailedError")
-    assert "cannot connect" not in err and "Traceback" not in err
-
-
-def test_ingest_refused_by_the_broker_says_so_not_cannot_connect(monkeypatch, capsys, tmp_path):
-    from kafka.errors import TopicAuthorizationFailedError
-
-    from pipelines import ingest
-
-    def refused(*args, **kwargs):
-        raise TopicAuthorizationFailedError("raw")
-
-    monkeypatch.setattr(ingest, "plan_bounded_read", refused)
-    status = ingest.run(["--kafka_bootstrap_servers", "k7.invalid:9093", "--input_topic", "raw",
-                         "--output", str(tmp_path / "out"), "--kafka_api_version", "0.9"])
-    err = capsys.readouterr().err
-    assert status == 1
-    assert "error: Kafka at k7.invalid:9093 denied access: [Error 29] TopicAuthorizationFailedError: raw" in err
-    assert "cannot connect" not in err and "Traceback" not in err
-
-
-@pytest.mark.parametrize("api_flags, hinted", [([], True), (["--kafka_api_version", "2.3"], False)])
-def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, api_flags, hinted):
-    from kafka.errors import KafkaTimeoutError
-
-    from pipelines import publish
+    error_name, detail, message = failure
 
     def unreachable(config, max_request_bytes):
-        raise KafkaTimeoutError("Unable to bootstrap from ['b9.invalid:9092']")
+        raise getattr(errors, error_name)(detail)
 
     monkeypatch.setattr(publish, "make_producer", unreachable)
     articles = tmp_path / "a.jsonl"
@@ -373,24 +349,27 @@ def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch
     status = publish.run(["--kafka_bootstrap_servers", "b9.invalid:9092", *api_flags, str(articles)])
     err = capsys.readouterr().err
     assert status == 1
-    assert err.startswith("error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap")
+    assert err.startswith(message)
     assert "Traceback" not in err
     assert ("--kafka_api_version" in err) is hinted
 
 
-def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path):
-    from kafka.errors import KafkaTimeoutError
+@pytest.mark.parametrize("failure", [UNREACHABLE, REFUSED])
+def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, failure):
+    from kafka import errors
 
     from pipelines import ingest
 
+    error_name, detail, message = failure
+
     def unreachable(*args, **kwargs):
-        raise KafkaTimeoutError("Unable to bootstrap from ['b9.invalid:9092']")
+        raise getattr(errors, error_name)(detail)
 
     monkeypatch.setattr(ingest, "plan_bounded_read", unreachable)
     status = ingest.run(["--kafka_bootstrap_servers", "b9.invalid:9092", "--input_topic", "raw",
                          "--output", str(tmp_path / "out"), "--kafka_api_version", "0.9"])
     err = capsys.readouterr().err
     assert status == 1
-    assert "error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap" in err
+    assert message in err
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "articles").exists() or not any((tmp_path / "out").rglob("*.jsonl"))
