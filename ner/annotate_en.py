@@ -23,11 +23,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ner.corpus import Sentence, body_variants, nth_occurrence, scrapinghub_bodies
+from ner.corpus import LABELS, Sentence, held_out_keys, nth_occurrence, scrapinghub_bodies, split_occurrence
 
-ROOT = Path(__file__).resolve().parent.parent
-EN_NEWS_GOLD = ROOT / "benchmarks" / "data" / "en_news_gold.json"
-LABELS = ("PER", "ORG", "LOC")
 SOURCE = (
     "ScrapingHub article-extraction benchmark ground truth (MIT), articleBody of the articles listed in "
     "'articles' (none of them is an article of en_news_gold.json); sentences hand-annotated PER/ORG/LOC for "
@@ -71,12 +68,6 @@ def is_candidate(sentence: str) -> bool:
     return 30 <= len(sentence) <= 400 and len(sentence.split()) >= 6 and sentence[-1] in ".!?\"”’)"
 
 
-def held_out_keys(bodies: dict[str, str]) -> set[str]:
-    """Articles any test sentence comes from (same check as ner.train.news_texts)."""
-    gold = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
-    return {key for key, body in bodies.items() if any(s in v for v in body_variants(body) for s in gold)}
-
-
 def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:
     """Character span of ``surface`` as a whole word in ``text`` (n-th occurrence if given)."""
     if surface != surface.strip() or not surface:
@@ -96,11 +87,7 @@ def parse_line(line: str) -> tuple[str, list[tuple[str, int | None, str]]]:
         surface, sep, label = part.rpartition("=")
         if not sep or label not in LABELS:
             raise ValueError(f"bad entity {part!r} in line {line!r}")
-        occurrence = None
-        m = re.fullmatch(r"(.+)#(\d+)", surface)
-        if m:
-            surface, occurrence = m.group(1), int(m.group(2))
-        items.append((surface, occurrence, label))
+        items.append((*split_occurrence(surface), label))
     return parts[0], items
 
 
@@ -133,26 +120,37 @@ def read_candidates(path: Path) -> dict[str, str]:
     return rows
 
 
+def parsed_lines(path: Path, parse: Callable[[str], tuple[str, str, list[list]]],
+                 ) -> Iterator[tuple[str, str, list[list]]]:
+    """``parse`` of each line of ``path`` but blank and ``#`` lines; a ValueError it raises is raised
+    again naming the file and line."""
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            parsed = parse(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{lineno}: {exc}") from None
+        yield parsed
+
+
 def annotated_lines(annotation: Path, candidates: dict[str, str],
                     seen: set[str] | None = None) -> Iterator[tuple[str, str, list[list]]]:
     """(ID, sentence, sorted spans) of each annotation line; a bad line raises ValueError naming its place.
 
     ``seen`` carries the IDs already read across several files (an ID annotated twice is an error)."""
     seen = set() if seen is None else seen
-    for lineno, line in enumerate(annotation.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        try:
-            ident, items = parse_line(line)
-            if ident in seen:
-                raise ValueError(f"{ident} annotated twice")
-            if ident not in candidates:
-                raise ValueError(f"unknown sentence ID {ident}")
-            seen.add(ident)
-            spans = annotate(candidates[ident], items)
-        except ValueError as exc:
-            raise ValueError(f"{annotation}:{lineno}: {exc}") from None
-        yield ident, candidates[ident], spans
+
+    def parse(line: str) -> tuple[str, str, list[list]]:
+        ident, items = parse_line(line)
+        if ident in seen:
+            raise ValueError(f"{ident} annotated twice")
+        if ident not in candidates:
+            raise ValueError(f"unknown sentence ID {ident}")
+        seen.add(ident)
+        return ident, candidates[ident], annotate(candidates[ident], items)
+
+    return parsed_lines(annotation, parse)
 
 
 def build(candidates: dict[str, str], annotation: Path, keys: list[str]) -> dict:

@@ -8,6 +8,7 @@ compared with any tokenisation. Each dataset's tags are mapped onto PER/ORG/LOC;
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -15,7 +16,10 @@ from typing import Iterator
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ner"
 # The ScrapingHub article-extraction benchmark: English news pages and their bodies ({key: {"articleBody", "url"}})
 SCRAPINGHUB_TRUTH = SHARED.parent / "html-extraction" / "scrapinghub" / "ground-truth.json"
+BENCH_DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+EN_NEWS_GOLD = BENCH_DATA / "en_news_gold.json"  # the English news test sentences: never trained on
 
+LABELS = ("PER", "ORG", "LOC")  # every data set's tags are mapped onto these (LABEL_MAP), hand annotations use them
 LABEL_MAP = {
     "PERSON": "PER", "PER": "PER", "PPL": "PER",
     "ORGANISATION": "ORG", "ORGANIZATION": "ORG", "ORG": "ORG", "IND": "ORG",
@@ -76,6 +80,12 @@ def _sentence(words: list[str], tags: list[str]) -> Sentence:
     return Sentence(" ".join(words), tuple(spans))
 
 
+def split_occurrence(surface: str) -> tuple[str, int | None]:
+    """``surface#n`` -> (surface, n); a surface without ``#n`` -> (surface, None)."""
+    m = re.fullmatch(r"(.+)#(\d+)", surface)
+    return (m.group(1), int(m.group(2))) if m else (surface, None)
+
+
 def nth_occurrence(hits: list, occurrence: int | None, what: str, where: str = ""):
     """The ``occurrence``-th (1-based) of ``hits``, the only one when ``occurrence`` is None;
     ValueError when there is none, more than one without a number, or no such number."""
@@ -101,10 +111,21 @@ def body_variants(body: str) -> tuple[str, str]:
     return body, body.replace("\n", " ")
 
 
+def held_out_keys(bodies: dict[str, str]) -> set[str]:
+    """The articles of ``bodies`` any English news test sentence comes from (kept out of training
+    and of annotation)."""
+    gold = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
+    return {key for key, body in bodies.items() if any(s in v for v in body_variants(body) for s in gold)}
+
+
 def load_json(path: Path) -> list[Sentence]:
     """Sentences of a hand-annotated JSON file ({"sentences": [{"text", "entities": [[start, end, label]]}]})."""
-    rows = json.loads(path.read_text(encoding="utf-8"))["sentences"]
-    return [Sentence(r["text"], tuple(sorted(tuple(e) for e in r["entities"]))) for r in rows]
+    return sentences_of(json.loads(path.read_text(encoding="utf-8")))
+
+
+def sentences_of(doc: dict) -> list[Sentence]:
+    """Sentences of a hand-annotated JSON document (see ``load_json``)."""
+    return [Sentence(r["text"], tuple(sorted(tuple(e) for e in r["entities"]))) for r in doc["sentences"]]
 
 
 def load(dataset: str, split: str, root: Path = SHARED) -> list[Sentence]:

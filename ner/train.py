@@ -25,7 +25,8 @@ import pycrfsuite
 import re
 
 from ner.corpus import (
-    SCRAPINGHUB_TRUTH, Sentence, acronyms, body_variants, load, load_json, load_recased, scrapinghub_bodies,
+    BENCH_DATA, EN_NEWS_GOLD, SCRAPINGHUB_TRUTH, Sentence, acronyms, held_out_keys, load, load_json, load_recased,
+    scrapinghub_bodies,
 )
 from transforms import entities as ent
 
@@ -35,8 +36,6 @@ _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"<[^>]*>")
 
 
-BENCH_DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
-EN_NEWS_GOLD = BENCH_DATA / "en_news_gold.json"  # test: never trained on
 # English news sentences hand-annotated for this project (ScrapingHub articles other than the test ones)
 EN_NEWS = {"train": BENCH_DATA / "en_news_train.json", "dev": BENCH_DATA / "en_news_dev.json", "test": EN_NEWS_GOLD}
 # Training sets kept as hand-annotated JSON rather than the shared TSV files (name in ner/config.json -> file).
@@ -63,11 +62,11 @@ def load_train(dataset: str) -> list[Sentence]:
 def news_texts() -> list[str]:
     """English news article bodies (ScrapingHub extraction benchmark ground truth), unlabelled,
     minus the articles the hand-annotated English news test and dev sentences come from."""
-    held_out = [row["text"] for row in json.loads(EN_NEWS_GOLD.read_text(encoding="utf-8"))["sentences"]]
-    dev_articles = set(json.loads(EN_NEWS["dev"].read_text(encoding="utf-8"))["articles"])
+    bodies = scrapinghub_bodies()
+    left_out = held_out_keys(bodies) | set(json.loads(EN_NEWS["dev"].read_text(encoding="utf-8"))["articles"])
     texts = []
-    for key, body in scrapinghub_bodies().items():
-        if key in dev_articles or any(s in v for v in body_variants(body) for s in held_out):
+    for key, body in bodies.items():
+        if key in left_out:
             continue
         texts.append(body)
         page = SCRAPINGHUB_TRUTH.parent / "html" / f"{key}.html.gz"

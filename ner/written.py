@@ -23,7 +23,7 @@ import argparse
 import re
 from pathlib import Path
 
-from ner.annotate_en import annotate, check_report, parse_line
+from ner.annotate_en import annotate, check_report, parse_line, parsed_lines
 from ner.corpus import Sentence
 
 FILES = sorted((Path(__file__).resolve().parent / "data").glob("en_written_*.tsv"))
@@ -35,17 +35,16 @@ def load_sentences(paths: list[Path] = FILES) -> list[Sentence]:
 
     A sentence text that repeats an earlier one (in any file) is loaded once."""
     out, seen_ids, seen_texts = [], set(), set()
+
+    def parse(line: str) -> tuple[str, str, list[list]]:
+        ident, text, spans = parse_written_line(line)
+        if ident in seen_ids:
+            raise ValueError(f"{ident} written twice")
+        seen_ids.add(ident)
+        return ident, text, spans
+
     for path in paths:
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            try:
-                ident, text, spans = parse_written_line(line)
-                if ident in seen_ids:
-                    raise ValueError(f"{ident} written twice")
-            except ValueError as exc:
-                raise ValueError(f"{path}:{lineno}: {exc}") from None
-            seen_ids.add(ident)
+        for _ident, text, spans in parsed_lines(path, parse):
             if text not in seen_texts:
                 seen_texts.add(text)
                 out.append(Sentence(text, tuple((s, e, label) for s, e, label in spans)))

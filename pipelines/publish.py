@@ -28,7 +28,7 @@ import orjson
 from pipelines.options import KafkaOptions, kafka_config
 from schemas.records import RawRecord
 from transforms.file_io import read_file
-from transforms.kafka_io import connection_error_message, make_producer
+from transforms.kafka_io import kafka_error_message, make_producer
 from transforms.parse import DEFAULT_MAX_BYTES, decode_record
 from transforms.stage import StageError
 
@@ -113,7 +113,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     try:
         producer = make_producer(config, max_request_bytes=max(1 << 20, args.max_input_bytes + (64 << 10)))
     except KafkaError as error:
-        print(connection_error_message(config, error), file=sys.stderr)
+        print(kafka_error_message(config, error), file=sys.stderr)
         return 1
     report = PublishReport()
     try:

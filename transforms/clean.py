@@ -648,36 +648,36 @@ def _shortcode_action(match: re.Match, rules: Rules) -> Optional[str]:
     return action
 
 
-def strip_shortcodes(line: str, rules: Rules) -> tuple[str, list[str], list[str]]:
-    """``line`` without shortcodes, the removed pieces, and caption texts found in caption shortcodes."""
+def strip_shortcodes(line: str, rules: Rules) -> tuple[str, int, list[str]]:
+    """``line`` without shortcodes, the number of pieces removed, and the texts of caption shortcodes."""
     if "[" not in line:
-        return line, [], []
-    removed: list[str] = []
+        return line, 0, []
+    removed = 0
     captions: list[str] = []
 
     def pair(found: re.Match) -> str:
+        nonlocal removed
         action = _shortcode_action(found, rules)
-        inner = found.group("inner")
         if action is None:
             return found.group()
+        removed += 1
+        inner = found.group("inner")
         if action == "unwrap":
-            whole, start = found.group(), found.start()
-            removed.append(whole[:found.start("inner") - start] + whole[found.end("inner") - start:])
             return inner
-        removed.append(found.group())
         if action == "captions" and _LETTER.search(inner):
             captions.append(inner.strip())
         return " "
 
     def tag(found: re.Match) -> str:
+        nonlocal removed
         if _shortcode_action(found, rules) is None:
             return found.group()
-        removed.append(found.group())
+        removed += 1
         return " "
 
     kept = _SHORTCODE_TAG.sub(tag, _SHORTCODE_PAIR.sub(pair, line))
     if not removed:
-        return line, [], []
+        return line, 0, []
     return " ".join(kept.split()), removed, captions
 
 
@@ -722,7 +722,7 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
             kinds[i] = "shortcode"
             continue
         if pieces:  # a removed tag may leave a space between words: count what the line lost
-            result.removed_kinds["shortcode"] += len(pieces)
+            result.removed_kinds["shortcode"] += pieces
             result.removed_chars += max(0, len(line) - len(kept))
             lines[i] = line = kept
         if line in seen:

@@ -128,13 +128,25 @@ NEGOTIATION_HINT = ("\n(the API version was to be negotiated: a broker that cann
                     "librdkafka's mock cluster -- needs --kafka_api_version, e.g. 0.9 or 2.3)")
 
 
-def connection_error_message(config: KafkaConfig, error: Exception) -> str:
-    """One line (plus a version hint when negotiating) for a client that could not reach the brokers."""
+def kafka_error_message(config: KafkaConfig, error: Exception) -> str:
+    """One line saying what failed (plus a version hint when the brokers could not be reached
+    while negotiating): no connection, authentication or authorization refused, or another error."""
+    from kafka import errors
+
     detail = str(error)  # kafka-python's errors name their class; others get it added
-    if not detail.startswith(type(error).__name__):
+    if type(error).__name__ not in detail:
         detail = f"{type(error).__name__}: {detail}"
-    return (f"error: cannot connect to Kafka at {config.bootstrap_servers}: {detail}"
-            + ("" if config.api_version else NEGOTIATION_HINT))
+    brokers = config.bootstrap_servers
+    unreachable = (errors.KafkaConnectionError, errors.KafkaTimeoutError, errors.NodeNotReadyError,
+                   errors.MetadataEmptyBrokerList, errors.BrokerNotAvailableError, errors.NetworkExceptionError)
+    if isinstance(error, unreachable):  # a bootstrap that gives up raises KafkaTimeoutError
+        return (f"error: cannot connect to Kafka at {brokers}: {detail}"
+                + ("" if config.api_version else NEGOTIATION_HINT))
+    if isinstance(error, (errors.SaslAuthenticationFailedError, errors.UnsupportedSaslMechanismError)):
+        return f"error: Kafka at {brokers} refused the authentication: {detail}"
+    if isinstance(error, errors.AuthorizationError):
+        return f"error: Kafka at {brokers} denied access: {detail}"
+    return f"error: Kafka at {brokers} failed the request: {detail}"
 
 
 def _fetch_bytes(max_record_bytes: int) -> int:
@@ -214,16 +226,12 @@ class ReadSettings:
         if self.start_from not in ("earliest", "latest"):
             raise ValueError("start_from must be 'earliest' or 'latest'")
         if self.discovery_seconds < 0:
-            raise ValueError("partition_discovery_seconds must be >= 0")
+            raise ValueError("discovery_seconds must be >= 0")
 
     @property
-    def commits(self) -> bool:
-        """Whether readers commit offsets (there is a group to commit for)."""
+    def commit_to_group(self) -> bool:
+        """Whether readers commit offsets: ``commit_offsets`` and a group to commit for."""
         return self.commit_offsets and bool(self.group_id)
-
-    def consumer(self, group_id: Optional[str] = None):
-        """A consumer with these settings; ``group_id`` None: no group (plain reads)."""
-        return make_consumer(self.config, group_id, self.max_bytes)
 
 
 # --------------------------------------------------------------------------- event time
@@ -411,7 +419,7 @@ class _PlanPartitionsFn(beam.DoFn):
 
     def process(self, _impulse) -> Iterator[KafkaPartition]:
         settings = self.settings
-        consumer = settings.consumer(settings.group_id)
+        consumer = make_consumer(settings.config, settings.group_id, settings.max_bytes)
         try:
             plan = plan_partitions(consumer, self.topics, settings.bounded, settings.start_from)
         finally:
@@ -735,7 +743,7 @@ class _ReadPartitionFn(beam.DoFn):
         consumer = self._consumers.get(key)
         tp = TopicPartition(topic, partition)
         if consumer is None:
-            consumer = self._consumers[key] = self.settings.consumer()
+            consumer = self._consumers[key] = make_consumer(self.settings.config, None, self.settings.max_bytes)
             consumer.assign([tp])
         if self._resume_at.get(key) != offset:  # first use, or the restriction moved: refetch
             consumer.seek(tp, offset)
@@ -750,7 +758,8 @@ class _ReadPartitionFn(beam.DoFn):
         with self._commit_lock:
             try:
                 if self._committer is None:
-                    self._committer = self.settings.consumer(self.settings.group_id)
+                    settings = self.settings
+                    self._committer = make_consumer(settings.config, settings.group_id, settings.max_bytes)
                 self._committer.commit({TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)})
                 self.commits.inc()
             except Exception as error:  # at-least-once: a later commit covers it, else re-delivery
@@ -768,7 +777,7 @@ class _ReadPartitionFn(beam.DoFn):
             return {}
         self._last_discovery[topic] = now
         first_new = tracker.current_restriction().next_id
-        consumer = self.settings.consumer(self.settings.group_id)
+        consumer = make_consumer(self.settings.config, self.settings.group_id, self.settings.max_bytes)
         try:
             ids = list_partitions(consumer, topic, timeout_s=0.0)
             new = [TopicPartition(topic, p) for p in ids if p >= first_new and p not in known]
@@ -809,7 +818,7 @@ class _ReadPartitionFn(beam.DoFn):
         at = self._added_at.get(topic, {})
         if consumer is None or set(at) != set(positions):
             if consumer is None:
-                consumer = self._added[topic] = self.settings.consumer()
+                consumer = self._added[topic] = make_consumer(self.settings.config, None, self.settings.max_bytes)
             consumer.assign([TopicPartition(topic, p) for p in sorted(positions)])
             at = {}
         for partition, offset in positions.items():
@@ -839,7 +848,7 @@ class _ReadPartitionFn(beam.DoFn):
         for partition, offset in positions.items():
             tp = TopicPartition(topic, partition)
             self._report_backlog(topic, partition, consumer.highwater(tp), offset)
-            if settings.commits and offset > start[partition]:
+            if settings.commit_to_group and offset > start[partition]:
                 finalizer.register(lambda p=partition, o=offset: self._commit(topic, p, o))
         self._added_at[topic] = {p: consumer.position(TopicPartition(topic, p)) for p in positions}
         tracker.defer_remainder()
@@ -926,7 +935,7 @@ class _ReadPartitionFn(beam.DoFn):
         self._resume_at[key] = next_offset
         self.records_out.inc(emitted)
         self._report_backlog(element.topic, element.partition, consumer.highwater(tp), next_offset)
-        if settings.commits and next_offset > restriction.start:
+        if settings.commit_to_group and next_offset > restriction.start:
             topic, partition, offset = element.topic, element.partition, next_offset
             finalizer.register(lambda: self._commit(topic, partition, offset))
         if not done:

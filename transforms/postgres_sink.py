@@ -254,13 +254,6 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 
 
 
-def _rejected() -> tuple[type[BaseException], ...]:
-    """Errors for rows the database refused: retrying cannot help, the record is dead-lettered."""
-    import psycopg
-
-    return (psycopg.DataError, psycopg.IntegrityError)
-
-
 # Connection-level SQLSTATE classes that are configuration errors, not transient faults:
 # 28 invalid authorization, 3D invalid catalog (database does not exist).
 _NOT_TRANSIENT_CLASSES = ("28", "3D")
@@ -317,6 +310,10 @@ class _WriteArticlesFn(beam.DoFn):
         self._conn: Optional[psycopg.Connection] = None
 
     def setup(self) -> None:
+        import psycopg
+
+        # Rows the database refused: retrying cannot help, the record is dead-lettered.
+        self._rejected: tuple[type[BaseException], ...] = (psycopg.DataError, psycopg.IntegrityError)
         # Resolved on the worker, so a DSN taken from the environment never enters the pipeline graph.
         self._dsn = resolve_dsn(self._dsn_flag)
         if self._dsn is None:
@@ -356,14 +353,13 @@ class _WriteArticlesFn(beam.DoFn):
         return delay * random.uniform(0.8, 1.2)
 
     def _write_with_retries(self, rows: Sequence[ArticleRow]) -> None:
-        """Write ``rows``; retries transient faults, then raises. ``_rejected()`` errors propagate."""
+        """Write ``rows``; retries transient faults, then raises. ``_rejected`` errors propagate."""
         import psycopg
 
-        rejected = _rejected()
         for attempt in range(1, self.max_attempts + 1):
             try:
                 changed, entities = write_rows(self._connection(), rows)
-            except rejected:
+            except self._rejected:
                 raise
             except psycopg.Error as error:
                 self._close()
@@ -399,11 +395,10 @@ class _WriteArticlesFn(beam.DoFn):
         versions = versions_per_id(pairs)
         if not versions:
             return dead
-        rejected = _rejected()
         try:
             self._write_with_retries([newest[1] for newest, *_ in versions.values()])
             return dead
-        except rejected:
+        except self._rejected:
             pass  # find the rejected record(s): write one at a time
         for candidates in versions.values():
             # As if written one after another: a rejected newest version leaves the
@@ -412,7 +407,7 @@ class _WriteArticlesFn(beam.DoFn):
                 try:
                     self._write_with_retries([row])
                     break
-                except rejected as error:
+                except self._rejected as error:
                     message = scrub(f"{type(error).__name__}: {error}", self._secrets)
                     dead.append(dead_letter_for(STAGE, article, StageError("postgres_rejected", message)))
         return dead
