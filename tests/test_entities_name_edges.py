@@ -127,3 +127,58 @@ def test_a_scoreboard_end_to_end(resources: ent.EntityResources) -> None:
     got = {(e.text, e.label) for e in ent.find_entities(text, resources)}
     assert ("Lakewood", "ORG") in got and ("Lakewood", "LOC") not in got
     assert ("Maya Lind", "PER") in got
+
+
+# ----------------------------------------------------------------------------- modifiers and adverbs
+
+
+@pytest.mark.parametrize("mention", ["Denver-based", "Emmy-nominated", "EU-funded", "U.K.-born"])
+def test_a_name_compounded_with_a_lower_case_modifier_is_no_name(mention: str, tables: ent.Tables) -> None:
+    text = f"The {mention} group said so."
+    assert head_words(text, [_whole(text, mention, "LOC")], tables) == []
+
+
+@pytest.mark.parametrize("mention", ["Guinea-Bissau", "Winston-Salem", "Hewlett-Packard"])
+def test_hyphenated_names_stay(mention: str, tables: ent.Tables) -> None:
+    text = f"They flew to {mention} on Friday."
+    assert _labels(head_words(text, [_whole(text, mention, "LOC")], tables), text) == [(mention, "LOC")]
+
+
+@pytest.mark.parametrize("text", ["Sadly, nobody came.", "The vote failed. Predictably, the bill died.",
+                                  "Happily, the rain stopped."])
+def test_an_adverb_opening_a_sentence_is_no_name(text: str, tables: ent.Tables) -> None:
+    mention = text.split(",")[0].split()[-1]
+    assert head_words(text, [_whole(text, mention, "PER")], tables) == []
+
+
+@pytest.mark.parametrize(
+    "text, mention",
+    [
+        ("Italy, the hosts, won.", "Italy"),  # a place, its stem no word
+        ("Kelly, 34, was there.", "Kelly"),
+        ("We met Curiously, the clown.", "Curiously"),  # not at a sentence start
+        ("Strangely Brown wrote it.", "Strangely"),  # no comma after it
+    ],
+)
+def test_words_ending_in_ly_that_are_not_sentence_adverbs_stay(text: str, mention: str, tables: ent.Tables) -> None:
+    assert _labels(head_words(text, [_whole(text, mention, "PER")], tables), text) == [(mention, "PER")]
+
+
+# ----------------------------------------------------------------------------- ampersands
+
+
+@pytest.mark.parametrize(
+    "text, run",
+    [
+        ("Auditors from Baker & Lowe signed off.", ("Baker", "&", "Lowe")),
+        ("Many customers of PQ&R lost power.", ("PQ&R",)),
+        ("The Marsh & McLennan Agency said so.", ("Marsh", "&", "McLennan", "Agency")),
+    ],
+)
+def test_an_ampersand_joins_a_name(text: str, run: tuple[str, ...], tables: ent.Tables) -> None:
+    assert run in [r.words for r in ent.candidate_runs(text, tables)]
+
+
+def test_an_ampersand_at_the_edge_of_a_run_is_dropped(tables: ent.Tables) -> None:
+    runs = [r.words for r in ent.candidate_runs("Bread & butter, said Lena Moss & her aunt.", tables)]
+    assert ("Lena", "Moss") in runs and not any("&" in r for r in runs)

@@ -20,8 +20,9 @@ def _char_class(predicate: Any, limit: int = 0x2000) -> str:
 
 
 _UPPER = _char_class(str.isupper)
-# A capitalised word (inner hyphens/apostrophes/dots; not a possessive 's), optional final dot.
-_CAP_TAIL = r"\w*(?:[-'’.](?!s\b)\w+)*\.?"
+# A capitalised word (inner hyphens/apostrophes/dots/ampersands: "AT&T"; not a possessive 's),
+# optional final dot.
+_CAP_TAIL = r"\w*(?:[-'’.&](?!s\b)\w+)*\.?"
 _CAP_WORD = _UPPER + _CAP_TAIL
 
 
@@ -29,8 +30,8 @@ def run_pattern(connectors: Iterable[str]) -> re.Pattern[str]:
     """Maximal runs of capitalised words on one line, a connector allowed between two of them.
 
     Words and separators are disjoint character classes and the connector branch starts
-    lower-case while a word starts upper-case, so matching is linear (no catastrophic
-    backtracking)."""
+    lower-case (or with "&") while a word starts upper-case, so matching is linear (no
+    catastrophic backtracking)."""
     conn = "|".join(sorted((re.escape(c) for c in connectors), key=len, reverse=True))
     # The first capital comes before the look-behind (is the character before it not a word
     # character, apostrophe, hyphen or dot?) so the regex engine scans for capitals in C.

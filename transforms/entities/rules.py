@@ -68,8 +68,9 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
     * an event word (``event_heads.txt``: "Harvest Festival", "Golden Reel Awards") drops the
       span: events are not PER/ORG/LOC;
     * so does a doctrine word (``doctrine_endings.txt``: "Liberal Conservatism", "Modernisme"),
-      unless "of" makes it a body's name ("Ministry of Tourism"), and an acronym in the plural
-      ("ICUs", "DSPs": common nouns);
+      unless "of" makes it a body's name ("Ministry of Tourism"); so do an acronym in the plural
+      ("ICUs", "DSPs": common nouns), a word compounded with a lower-case modifier ("Houston-area",
+      "Oscar-winning") and an adverb opening a sentence before a comma ("Ironically, ...");
     * a leading function word ("At Chime", "When Ford"; ``leading_function_words.txt``) is cut
       off first;
     * a role word (``role_heads.txt``) ending an all-capitalised span the model typed ORG names a
@@ -83,7 +84,8 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
         last = fold(_strip_possessive(mention[cut + 1 :]).rstrip("."))
         if (
             last in tables.event_heads or (_doctrine(last, tables) and " of " not in mention)
-            or _PLURAL_ACRONYM.fullmatch(mention)
+            or _PLURAL_ACRONYM.fullmatch(mention) or _HYPHENATED_MODIFIER.fullmatch(mention)
+            or _sentence_adverb(text, span, mention, tables)
         ):
             entry = lookup_alias(mention, tables)
             if entry is None or not entry.trusted:
@@ -104,6 +106,7 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
 
 
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,6}s")
+_HYPHENATED_MODIFIER = re.compile(r"[^\s-]+(?:-[^\s-]+)*-[a-z]{2,}")  # one word, lower case after its last hyphen
 _WORD = re.compile(r"\S+")
 
 
@@ -136,3 +139,21 @@ def _without_leading_function_word(span: Span, mention: str, tables: Tables) -> 
     if after and first in tables.run_prefixes:
         rest = after.lstrip()
     return Span(span.start + len(mention) - len(rest), span.end, span.label, span.title), rest
+
+
+def _sentence_adverb(text: str, span: Span, mention: str, tables: Tables) -> bool:
+    """One capitalised word ending in "ly" before a comma at a sentence start, whose stem is a
+    common lower-case word ("Sadly," "Happily,"; not "Italy," or "Kelly,")."""
+    if not mention.endswith("ly") or " " in mention or not text.startswith(",", span.end):
+        return False
+    before = text[max(0, span.start - 3) : span.start].rstrip(" \t")
+    if before and before[-1] not in ".!?\n\"“”'‘’":
+        return False
+    word = fold(mention)
+    stems = (
+        word[:-2],  # "sadly"
+        word[:-4] if word.endswith("ally") else "",  # "ironically"
+        word[:-3] + "y" if word.endswith("ily") else "",  # "happily"
+        word[:-1] + "e" if word.endswith("bly") else "",  # "predictably"
+    )
+    return any(stem and stem in tables.lowercase_words for stem in stems)
