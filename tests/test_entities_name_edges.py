@@ -79,6 +79,7 @@ def test_event_words_drop_the_span(mention: str, tables: ent.Tables) -> None:
         ("Meanwhile Dana Whitfield waited.", "Meanwhile Dana Whitfield", "Dana Whitfield"),
         ("Menurut Budi Santoso, harga naik.", "Menurut Budi Santoso", "Budi Santoso"),
         ("Now the Ministry says otherwise.", "Now the Ministry", "Ministry"),
+        ("As Porter Logistics grew, prices fell.", "As Porter Logistics", "Porter Logistics"),
     ],
 )
 def test_a_capitalised_function_word_before_a_name_is_cut(
@@ -88,7 +89,7 @@ def test_a_capitalised_function_word_before_a_name_is_cut(
     assert [text[s.start : s.end] for s in got] == [expected]
 
 
-@pytest.mark.parametrize("mention", ["Will Ferrell", "Under Armour", "May"])
+@pytest.mark.parametrize("mention", ["Will Ferrell", "Our Lady of Mercy", "May", "AS Monaco"])
 def test_names_opening_with_such_a_word_but_left_out_of_the_list_stay(mention: str, tables: ent.Tables) -> None:
     text = f"Reporters asked {mention} about it."
     assert _labels(head_words(text, [_whole(text, mention, "ORG")], tables), text) == [(mention, "ORG")]
