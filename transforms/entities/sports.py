@@ -1,5 +1,6 @@
 """Sports teams are organisations (``sports_teams.tsv``): full names, names alone in sports
-articles, result lines, and a team's home used for the team."""
+articles, result lines, and a team's home used for the team; a place with a win-loss record or
+on an "A d. B" result line is a team."""
 
 from __future__ import annotations
 
@@ -125,6 +126,7 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
 
 # A win-loss(-tie) record right after a name: "Viera (4-0):", "the Gophers (9-1, 6-1)".
 _RECORD_AFTER = re.compile(r"[ \t]?\(\d{1,3}-\d{1,3}(?:-\d{1,3})?[,)]")
+_RECORD_OPENINGS = ("(", " (", "\t(")  # cheap test before the regex
 # A line opening with one side defeating the other: "Melbourne d. Cocoa 8-0", "Troy def. Union".
 _DEFEAT_LINE = re.compile(
     rf"^[ \t]{{0,8}}(?P<a>{_SCORE_NAME})[ \t]{{1,3}}(?:d|def)\.[ \t]{{1,3}}(?P<b>{_SCORE_NAME})", re.MULTILINE,
@@ -145,7 +147,9 @@ def places_with_records(text: str, spans: list[Span]) -> list[Span]:
     for span in spans:
         if span.label == "LOC":
             i = bisect_right(side_starts, span.start) - 1
-            if (i >= 0 and span.end <= sides[i][1]) or _RECORD_AFTER.match(text, span.end):
+            if (i >= 0 and span.end <= sides[i][1]) or (
+                text.startswith(_RECORD_OPENINGS, span.end) and _RECORD_AFTER.match(text, span.end)
+            ):
                 span = Span(span.start, span.end, "ORG", span.title)
         out.append(span)
     return out

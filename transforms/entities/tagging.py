@@ -61,8 +61,9 @@ def combine(
 
     * a leading title word is cut off and announces a person ("Presiden Vladimir Putin"), and so
       is the tail of a title whose head is lower case ("menteri Luar Negeri Rusia": "Rusia" only);
-    * a sentence-initial participle alone is not a name ("Reflecting concerns ..."; a span
-      starting at ``sentence_start``);
+    * what only opening a sentence capitalised is not a name: a lone participle or sentence adverb
+      ("Reflecting concerns ...", "Ironically, ..."), a closed-class word before a name ("At
+      Chime"; spans starting at ``sentence_start``, see :func:`_strip_sentence_opener`);
     * a span that is a trusted alias takes the alias's type ("Israel" is LOC);
     * a span made of two known names side by side is split ("Hamas Abu Marzouk");
     * a known place or organisation heading a span is split off when a person's name follows
@@ -73,7 +74,7 @@ def combine(
     span_facts = tables.span_facts
     for span in model:
         if span.start == sentence_start:
-            span = _strip_participle(text, span, tables)
+            span = _strip_sentence_opener(text, span, tables)
         if span is None:
             continue
         mention = text[span.start : span.end]
@@ -137,18 +138,50 @@ def _not_entity_word(word: str, tables: Tables) -> bool:
     )
 
 
-def _strip_participle(text: str, span: Span, tables: Tables) -> Optional[Span]:
-    """None for a lone English participle ("Reflecting", "Citing") whose stem is a common
-    lower-case word and which no alias knows; else the span ("Reading Football Club" stays)."""
+def _strip_sentence_opener(text: str, span: Span, tables: Tables) -> Optional[Span]:
+    """A span starting a sentence without what is capitalised only because it opens the sentence:
+
+    * None for a lone English participle ("Reflecting", "Citing") or, before a comma, a sentence
+      adverb ("Ironically,", "Predictably,") whose stem is a common lower-case word and which no
+      alias knows ("Reading Football Club", "Kelly," and "Manly," stay);
+    * the span without a capitalised closed-class word glued before a name ("At Chime", "When
+      Ford", "Now the Agency"; ``leading_function_words.txt``) unless the whole is a known name.
+    """
     word = text[span.start : span.end]
-    lw = word.casefold()
-    if (
-        lw.endswith("ing") and len(lw) > 5 and word[1:].islower()
-        and (lw[:-3] in tables.lowercase_words or lw[:-3] + "e" in tables.lowercase_words)
-        and lookup_alias(word, tables) is None
-    ):
-        return None
-    return span
+    first, _, rest = word.partition(" ")
+    if not rest:
+        lw = word.casefold()
+        stems = _opener_stems(lw) if word[1:].islower() else ()
+        if stems and (lw.endswith("ing") or text.startswith(",", span.end)):
+            if any(stem in tables.lowercase_words for stem in stems) and lookup_alias(word, tables) is None:
+                return None
+        return span
+    if not first.istitle() or first.casefold() not in tables.leading_function_words:
+        return span
+    if lookup_alias(word, tables) is not None:
+        return span
+    rest = rest.lstrip()
+    article, _, after = rest.partition(" ")
+    if after and article.casefold() in tables.run_prefixes:
+        rest = after.lstrip()
+    return Span(span.end - len(rest), span.end, span.label, span.title)
+
+
+def _opener_stems(lw: str) -> tuple[str, ...]:
+    """Stems of an English participle ("citing": cit, cite) or "-ly" adverb ("happily": happy),
+    at least four letters long ("manly", "molly" have none)."""
+    if lw.endswith("ing"):
+        stems: tuple[str, ...] = (lw[:-3], lw[:-3] + "e") if len(lw) > 5 else ()
+    elif lw.endswith("ly"):
+        stems = (
+            lw[:-2],  # "sadly"
+            lw[:-4] if lw.endswith("ally") else "",  # "ironically"
+            lw[:-3] + "y" if lw.endswith("ily") else "",  # "happily"
+            lw[:-1] + "e" if lw.endswith("bly") else "",  # "predictably"
+        )
+    else:
+        return ()
+    return tuple(stem for stem in stems if len(stem) >= 4 or lw.endswith("ing"))
 
 
 def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool, Optional[tuple[int, bool]]]:
