@@ -53,7 +53,7 @@ def cross_validate(config: dict, k: int) -> dict:
             print(train(config, model, data_dir, frozenset(s.text for s in held)), flush=True)
             tagger = pycrfsuite.Tagger()
             tagger.open(str(model))
-            resources = ent.EntityResources(ent.load_tables(data_dir), tagger)  # new tables: empty caches
+            resources = ent.EntityResources(ent.load_tables(data_dir), tagger)  # the tables train() built for this fold
             for mode, ctx in (("alone", None), ("in_article", [contexts[i] for i in block])):
                 for total, part in zip(pooled[mode], counts(held, resources, True, ctx)):
                     total.update(part)

@@ -1,10 +1,11 @@
-"""Adjudicated copies of the NER-UGM test and train splits (issue 5): original gold + a hand-written correction list.
+"""Adjudicated copies of the NER-UGM test, dev and train splits (issue 5): original gold + a hand-written correction list.
 
 Not run in CI (needs ../shared). Usage:
 
     .venv/bin/python -m ner.adjudicate_ugm [--split test|dev|train] [corrections] [output]
 
 defaults: test: ner/data/nerugm_test_corrections.txt -> benchmarks/data/nerugm_test_adjudicated.json;
+dev: ner/data/nerugm_dev_corrections.txt -> benchmarks/data/nerugm_dev_adjudicated.json;
 train: ner/data/nerugm_train_corrections.txt -> ner/data/nerugm_train_adjudicated.json (training data
 lives with the trainer).
 
@@ -15,7 +16,7 @@ needed a change have one line in the correction file::
 
     ID | op | op ...
 
-where ID is the sentence's 0-based index in test.tsv and an op is one of
+where ID is the sentence's 0-based index in the split's TSV file and an op is one of
 
     +surface=LABEL            add a span (surface#n: the n-th whole-token occurrence in the text)
     -surface                  remove a gold span (surface#n: the n-th gold span with that text)

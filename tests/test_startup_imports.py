@@ -1,4 +1,5 @@
-"""Start-up: a run without PostgreSQL never imports psycopg (a fresh interpreter, so other tests cannot mask it)."""
+"""Start-up: heavy optional modules (psycopg, kafka, trafilatura, lxml, lingua, spacy) are imported only by the
+stages that need them (a fresh interpreter per check, so other tests cannot mask it)."""
 
 from __future__ import annotations
 

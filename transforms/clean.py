@@ -716,13 +716,13 @@ def clean_text(text: str, rules: Optional[Rules] = None) -> CleanResult:
     seen: set[str] = set()
     run_left = 0
     for i, line in enumerate(lines):
-        kept, pieces, captions = strip_shortcodes(line, rules)
+        kept, removed, captions = strip_shortcodes(line, rules)
         result.captions.extend(captions)
         if not kept:
             kinds[i] = "shortcode"
             continue
-        if pieces:  # a removed tag may leave a space between words: count what the line lost
-            result.removed_kinds["shortcode"] += pieces
+        if removed:  # a removed tag may leave a space between words: count what the line lost
+            result.removed_kinds["shortcode"] += removed
             result.removed_chars += max(0, len(line) - len(kept))
             lines[i] = line = kept
         if line in seen:

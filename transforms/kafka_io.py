@@ -129,7 +129,7 @@ NEGOTIATION_HINT = ("\n(the API version was to be negotiated: a broker that cann
 
 
 def kafka_error_message(config: KafkaConfig, error: Exception) -> str:
-    """One line saying what failed (plus a version hint when the brokers could not be reached
+    """A message saying what failed (plus a version hint when the brokers could not be reached
     while negotiating): no connection, authentication or authorization refused, or another error."""
     from kafka import errors
 

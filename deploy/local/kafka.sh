@@ -221,7 +221,7 @@ wait_registered() {
 
 start_broker() {
     broker_pid >/dev/null && return 0
-    local attempt i
+    local attempt
     # After a kill -9 the old broker's ZooKeeper registration lives until its session
     # expires (2 s); a broker started earlier exits with "already registered" -- retry.
     for attempt in 1 2 3 4 5; do
@@ -234,9 +234,7 @@ start_broker() {
         local pid
         if pid=$(broker_pid); then  # alive but not ready in time: stop it, never leave two brokers
             log "broker not ready (attempt $attempt); stopping it and retrying"
-            kill "$pid" 2>/dev/null || true
-            for ((i = 0; i < 100; i++)); do broker_pid >/dev/null || break; sleep 0.1; done
-            broker_pid >/dev/null && kill -9 "$pid" 2>/dev/null || true
+            stop_pid "$pid" broker
         else
             log "broker exited (attempt $attempt); retrying"
         fi
