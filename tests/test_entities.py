@@ -12,6 +12,7 @@ import apache_beam as beam
 import pytest
 
 from tests.conftest import FIXTURES, SAMPLES, article, run_stage
+from tests.entity_helpers import entity_pairs, entity_texts, span_labels, whole_span
 from transforms import entities as ent
 from transforms.entities import rules
 from transforms.entities.canonical import _consistent_labels
@@ -173,7 +174,7 @@ def test_data_files_are_well_formed() -> None:
 def test_rules_drop_pronoun_kickers_and_nationality_compounds(resources: ent.EntityResources) -> None:
     text = ("BREAKING NEWS FROM THE COAST\n"
             "But I think Iranian-backed groups and Russian officials met in Ankara, I was told.")
-    texts = {e.text for e in ent.find_entities(text, resources)}
+    texts = entity_texts(text, resources)
     assert "Ankara" in texts
     assert not texts & {"I", "But I", "BREAKING NEWS FROM THE COAST", "Iranian-backed", "Russian"}
 
@@ -240,10 +241,9 @@ HEADLINED_EN = (
     ids=["id", "en"],
 )
 def test_title_case_lines_keep_only_names_the_text_confirms(text, kept, junk, resources) -> None:
-    entities = ent.find_entities(text, resources)
-    found = {(e.text, e.label) for e in entities}
+    found = entity_pairs(text, resources)
     assert kept <= found, sorted(kept - found)
-    assert not {e.text for e in entities} & junk
+    assert not {name for name, _ in found} & junk
 
 
 def test_headline_lines_need_prose_and_title_case() -> None:
@@ -257,7 +257,7 @@ def test_headline_lines_need_prose_and_title_case() -> None:
 
 def test_a_lone_title_line_is_still_tagged(resources: ent.EntityResources) -> None:
     # WikiANN-style fragments and one-line inputs have no prose to confirm with: the model decides.
-    assert {e.text for e in ent.find_entities("Kansas City Chiefs", resources)}
+    assert entity_texts("Kansas City Chiefs", resources)
 
 
 @pytest.mark.parametrize(
@@ -271,9 +271,9 @@ def test_a_lone_title_line_is_still_tagged(resources: ent.EntityResources) -> No
     ],
 )
 def test_title_tails_are_role_words_and_the_country_stands_alone(text, expected, junk, resources) -> None:
-    entities = ent.find_entities(text, resources)
-    assert expected <= {(e.text, e.label) for e in entities}
-    assert not {e.text for e in entities} & junk
+    found = entity_pairs(text, resources)
+    assert expected <= found
+    assert not {name for name, _ in found} & junk
 
 
 @pytest.mark.parametrize(
@@ -286,7 +286,7 @@ def test_title_tails_are_role_words_and_the_country_stands_alone(text, expected,
     ],
 )
 def test_sentence_initial_participles_and_compass_words_are_not_names(text, expected, junk, resources) -> None:
-    texts = {e.text for e in ent.find_entities(text, resources)}
+    texts = entity_texts(text, resources)
     assert expected <= texts, sorted(expected - texts)
     assert not texts & junk
 
@@ -412,10 +412,9 @@ def test_org_cue_at(name: str, cued: bool) -> None:
 def _retyped(text: str, mention: str, label: str, resources: ent.EntityResources) -> str:
     """The type ``organisation_cues`` gives ``mention`` (a span of ``label``) after the CRF tagged its run."""
     tables = resources.tables
-    start = text.index(mention)
-    (run,) = [r for r in ent.candidate_runs(text, tables) if r.tokens[0].start <= start < r.tokens[-1].end]
+    span = whole_span(text, mention, label)
+    (run,) = [r for r in ent.candidate_runs(text, tables) if r.tokens[0].start <= span.start < r.tokens[-1].end]
     resources.tagger.tag(ent.run_features(run, tables))
-    span = ent.Span(start, start + len(mention), label)
     (out,) = ent.organisation_cues(text, run, [span], tables, resources.tagger)
     assert (out.start, out.end) == (span.start, span.end)
     return out.label
@@ -463,7 +462,7 @@ def test_org_marginal_is_the_models_weight_of_org(resources: ent.EntityResources
     ],
 )
 def test_cued_organisations_in_unseen_sentences(text: str, name: str, resources: ent.EntityResources) -> None:
-    assert (name, "ORG") in {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    assert (name, "ORG") in entity_pairs(text, resources)
 
 
 @pytest.mark.parametrize(
@@ -480,11 +479,10 @@ def test_cued_organisations_in_unseen_sentences(text: str, name: str, resources:
 )
 def test_a_known_place_heading_a_span_is_split_off_only_before_a_person(text, mention, label, expected) -> None:
     tables = ent.load_tables()
-    start = text.index(mention)
-    model = [ent.Span(start, start + len(mention), label)]
-    run = next(r for r in ent.candidate_runs(text, tables) if r.start <= start < r.end)
+    model = [whole_span(text, mention, label)]
+    run = next(r for r in ent.candidate_runs(text, tables) if r.start <= model[0].start < r.end)
     got = ent.combine(text, model, ent.gazetteer_spans(text, run, tables), tables)
-    assert {(text[s.start : s.end], s.label) for s in got} == expected
+    assert set(span_labels(got, text)) == expected
 
 
 @pytest.mark.parametrize(
@@ -497,6 +495,6 @@ def test_a_known_place_heading_a_span_is_split_off_only_before_a_person(text, me
 )
 def test_abbreviated_titles_are_not_sentence_ends(text, runs, person, resources) -> None:
     assert [r.text[r.start : r.end] for r in ent.candidate_runs(text, ent.load_tables())] == runs
-    entities = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    entities = entity_pairs(text, resources)
     assert (person, "PER") in entities
     assert not any("Gov" in t or "Sen" in t or "Rep" in t for t, _ in entities)

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.entity_helpers import entity_pairs, run_texts, span_labels, spans_in_order
 from transforms import entities as ent
-
-
-def _runs(text: str, tables: ent.Tables) -> list[str]:
-    return [text[r.start : r.end] for r in ent.candidate_runs(text, tables, document=True)]
-
-
-def _found(text: str, resources: ent.EntityResources) -> set[tuple[str, str]]:
-    return {(e.text, e.label) for e in ent.find_entities(text, resources)}
 
 
 # ----------------------------------------------------------------------------- titles inside a run
@@ -32,7 +25,7 @@ def _found(text: str, resources: ent.EntityResources) -> set[tuple[str, str]]:
     ],
 )
 def test_a_title_or_position_word_cuts_a_run(text: str, expected: list[str], tables: ent.Tables) -> None:
-    assert _runs(text, tables) == expected
+    assert run_texts(text, tables, document=True) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,17 +37,17 @@ def test_a_title_or_position_word_cuts_a_run(text: str, expected: list[str], tab
     ],
 )
 def test_no_cut_where_no_title_is_followed_by_a_name(text: str, expected: list[str], tables: ent.Tables) -> None:
-    assert _runs(text, tables) == expected
+    assert run_texts(text, tables, document=True) == expected
 
 
 def test_a_team_then_a_player_are_two_entities(resources: ent.EntityResources) -> None:
-    found = _found("Chiefs WR Marcus Delaney caught two touchdowns in Denver.", resources)
+    found = entity_pairs("Chiefs WR Marcus Delaney caught two touchdowns in Denver.", resources)
     assert ("Marcus Delaney", "PER") in found
     assert not any("Marcus" in name and name != "Marcus Delaney" for name, _ in found)
 
 
 def test_a_title_alone_before_a_name_makes_a_person(resources: ent.EntityResources) -> None:
-    found = _found("State Ombudsman Teresa Quiroga criticised the ruling.", resources)
+    found = entity_pairs("State Ombudsman Teresa Quiroga criticised the ruling.", resources)
     assert ("Teresa Quiroga", "PER") in found
     assert not any("Ombudsman" in name for name, _ in found)
 
@@ -73,7 +66,7 @@ def test_a_title_alone_before_a_name_makes_a_person(resources: ent.EntityResourc
 def test_an_opening_verb_or_number_is_cut_off_a_known_name(
     text: str, expected: list[str], tables: ent.Tables
 ) -> None:
-    assert _runs(text, tables) == expected
+    assert run_texts(text, tables, document=True) == expected
 
 
 @pytest.mark.parametrize(
@@ -88,25 +81,16 @@ def test_an_opening_verb_or_number_is_cut_off_a_known_name(
 def test_no_cut_where_the_first_word_belongs_to_the_name(
     text: str, expected: list[str], tables: ent.Tables
 ) -> None:
-    assert _runs(text, tables) == expected
+    assert run_texts(text, tables, document=True) == expected
 
 
 def test_the_cut_name_gets_its_own_type(resources: ent.EntityResources) -> None:
-    found = _found("Remember Nebraska's bid to host the games?", resources)
+    found = entity_pairs("Remember Nebraska's bid to host the games?", resources)
     assert ("Nebraska", "LOC") in found
     assert not any(name.startswith("Remember") for name, _ in found)
 
 
 # ----------------------------------------------------------------------------- particles in place names
-
-
-def _spans(text: str, pairs: list[tuple[str, str]]) -> list[ent.Span]:
-    out, pos = [], 0
-    for name, label in pairs:
-        start = text.index(name, pos)
-        out.append(ent.Span(start, start + len(name), label))
-        pos = start + len(name)
-    return out
 
 
 @pytest.mark.parametrize(
@@ -124,7 +108,7 @@ def _spans(text: str, pairs: list[tuple[str, str]]) -> list[ent.Span]:
     ],
 )
 def test_a_particle_joins_a_place_name(text, pairs, expected, tables: ent.Tables) -> None:
-    got = [(text[s.start : s.end], s.label) for s in ent.places_with_particles(text, _spans(text, pairs), tables)]
+    got = span_labels(ent.places_with_particles(text, spans_in_order(text, pairs), tables), text)
     assert got == expected
 
 
@@ -138,5 +122,5 @@ def test_a_particle_joins_a_place_name(text, pairs, expected, tables: ent.Tables
     ],
 )
 def test_no_join_without_a_place_on_both_sides(text, pairs, tables: ent.Tables) -> None:
-    spans = _spans(text, pairs)
+    spans = spans_in_order(text, pairs)
     assert ent.places_with_particles(text, spans, tables) == spans

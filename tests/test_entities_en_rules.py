@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.entity_helpers import entity_pairs, span_labels, whole_span
 from transforms import entities as ent
-
-
-def _labels(spans, text: str) -> list[tuple[str, str]]:
-    return [(text[s.start : s.end], s.label) for s in spans]
 
 
 # ----------------------------------------------------------------------------- datelines
@@ -29,14 +26,14 @@ def _labels(spans, text: str) -> list[tuple[str, str]]:
     ],
 )
 def test_a_dateline_names_places(text: str, expected: list[tuple[str, str]], tables: ent.Tables) -> None:
-    got = _labels(ent.dateline_places(text, [], tables), text)
+    got = span_labels(ent.dateline_places(text, [], tables), text)
     assert got == expected
 
 
 def test_a_dateline_place_replaces_the_models_type(tables: ent.Tables) -> None:
     text = "MADRID, Spain — Rail workers walked out."
     spans = [ent.Span(0, 6, "ORG"), ent.Span(8, 13, "LOC")]
-    assert _labels(ent.dateline_places(text, spans, tables), text) == [("MADRID", "LOC"), ("Spain", "LOC")]
+    assert span_labels(ent.dateline_places(text, spans, tables), text) == [("MADRID", "LOC"), ("Spain", "LOC")]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +55,7 @@ def test_dateline_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
 
 def test_dateline_end_to_end(resources: ent.EntityResources) -> None:
     text = "BOISE, Idaho — A wildfire forced hundreds of families from their homes, officials said."
-    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    found = entity_pairs(text, resources)
     assert ("BOISE", "LOC") in found and ("Idaho", "LOC") in found
 
 
@@ -70,30 +67,28 @@ def test_dateline_end_to_end(resources: ent.EntityResources) -> None:
 )
 def test_a_facility_or_street_word_ending_a_name_makes_a_place(name: str, tables: ent.Tables) -> None:
     text = f"Crowds gathered near {name} on Friday."
-    start = text.index(name)
     for label in ("ORG", "PER"):
-        spans = ent.head_words(text, [ent.Span(start, start + len(name), label)], tables)
-        assert _labels(spans, text) == [(name, "LOC")]
+        spans = ent.head_words(text, [whole_span(text, name, label)], tables)
+        assert span_labels(spans, text) == [(name, "LOC")]
 
 
 @pytest.mark.parametrize("name", ["Pew Research Center", "Quinn Foundation", "Ridgeway Hall"])
 def test_other_names_keep_their_type(name: str, tables: ent.Tables) -> None:
     text = f"A statement from {name} followed."
-    start = text.index(name)
-    spans = ent.head_words(text, [ent.Span(start, start + len(name), "ORG")], tables)
-    assert _labels(spans, text) == [(name, "ORG")]
+    spans = ent.head_words(text, [whole_span(text, name, "ORG")], tables)
+    assert span_labels(spans, text) == [(name, "ORG")]
 
 
 def test_a_head_word_alone_is_a_place_unless_the_model_saw_a_person(tables: ent.Tables) -> None:
     text = "Protesters ringed the Capitol while Bridge spoke."
     capitol, bridge = text.index("Capitol"), text.index("Bridge")
     spans = [ent.Span(capitol, capitol + 7, "ORG"), ent.Span(bridge, bridge + 6, "PER")]
-    assert _labels(ent.head_words(text, spans, tables), text) == [("Capitol", "LOC"), ("Bridge", "PER")]
+    assert span_labels(ent.head_words(text, spans, tables), text) == [("Capitol", "LOC"), ("Bridge", "PER")]
 
 
 def test_place_head_end_to_end(resources: ent.EntityResources) -> None:
     text = "The band will close its tour at the Greenfield Amphitheater next summer, promoters said."
-    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    found = entity_pairs(text, resources)
     assert ("Greenfield Amphitheater", "LOC") in found
 
 
@@ -109,22 +104,20 @@ class _ConfidentTagger:
 def test_a_company_suffix_retypes_a_confident_place_or_person(name: str, label: str, tables: ent.Tables) -> None:
     text = f"Shares of {name} rose."
     run = next(r for r in ent.candidate_runs(text, tables) if name.startswith(r.words[0]) or r.words[0] == "Shares")
-    start = text.index(name)
-    spans = ent.organisation_cues(text, run, [ent.Span(start, start + len(name), label)], tables, _ConfidentTagger())
-    assert _labels(spans, text) == [(name, "ORG")]
+    spans = ent.organisation_cues(text, run, [whole_span(text, name, label)], tables, _ConfidentTagger())
+    assert span_labels(spans, text) == [(name, "ORG")]
 
 
 def test_a_confident_place_with_a_weaker_cue_stays_a_place(tables: ent.Tables) -> None:
     text = "They met in Bellmore Club yesterday."
     run = next(r for r in ent.candidate_runs(text, tables) if "Bellmore" in r.words)
-    start = text.index("Bellmore Club")
-    spans = ent.organisation_cues(text, run, [ent.Span(start, start + 13, "LOC")], tables, _ConfidentTagger())
-    assert _labels(spans, text) == [("Bellmore Club", "LOC")]
+    spans = ent.organisation_cues(text, run, [whole_span(text, "Bellmore Club", "LOC")], tables, _ConfidentTagger())
+    assert span_labels(spans, text) == [("Bellmore Club", "LOC")]
 
 
 def test_company_suffix_end_to_end(resources: ent.EntityResources) -> None:
     text = "Orbis Robotics lost the bid to Sierra Madre Corporation, the agency said."
-    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    found = entity_pairs(text, resources)
     assert {("Sierra Madre Corporation", "ORG"), ("Orbis Robotics", "ORG")} <= found
 
 
@@ -141,9 +134,8 @@ def test_company_suffix_end_to_end(resources: ent.EntityResources) -> None:
     ],
 )
 def test_a_postal_code_after_a_city_is_a_place(text: str, code: str, tables: ent.Tables) -> None:
-    start = text.index(code)
-    spans = ent.state_codes_after_cities(text, [ent.Span(start, start + 2, "ORG")], tables)
-    assert (code, "LOC") in _labels(spans, text)
+    spans = ent.state_codes_after_cities(text, [whole_span(text, code, "ORG")], tables)
+    assert (code, "LOC") in span_labels(spans, text)
 
 
 @pytest.mark.parametrize(
@@ -172,19 +164,18 @@ def test_state_code_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
 )
 def test_an_event_name_is_dropped(name: str, tables: ent.Tables) -> None:
     text = f"Tickets for the {name} sold out."
-    start = text.index(name)
-    assert ent.head_words(text, [ent.Span(start, start + len(name), "ORG")], tables) == []
+    assert ent.head_words(text, [whole_span(text, name, "ORG")], tables) == []
 
 
 def test_names_not_ending_with_an_event_word_stay(tables: ent.Tables) -> None:
     text = "Festival Records signed Tour Lane."
     spans = [ent.Span(0, 16, "ORG"), ent.Span(24, 33, "PER")]
-    assert _labels(ent.head_words(text, spans, tables), text) == [("Festival Records", "ORG"), ("Tour Lane", "PER")]
+    assert span_labels(ent.head_words(text, spans, tables), text) == [("Festival Records", "ORG"), ("Tour Lane", "PER")]
 
 
 def test_event_end_to_end(resources: ent.EntityResources) -> None:
     text = "Maria Okafor won twice at the Silver Lantern Awards in Chicago on Sunday."
-    found = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    found = entity_pairs(text, resources)
     assert ("Maria Okafor", "PER") in found and ("Chicago", "LOC") in found
     assert not any("Awards" in name for name, _ in found)
 
@@ -192,16 +183,14 @@ def test_event_end_to_end(resources: ent.EntityResources) -> None:
 @pytest.mark.parametrize("name", ["Market Liberalism", "Abstract Expressionism", "Paham Komunisme"])
 def test_a_doctrine_name_is_dropped(name: str, tables: ent.Tables) -> None:
     text = f"The essay on {name} drew readers."
-    start = text.index(name)
-    assert ent.head_words(text, [ent.Span(start, start + len(name), "ORG")], tables) == []
+    assert ent.head_words(text, [whole_span(text, name, "ORG")], tables) == []
 
 
 @pytest.mark.parametrize("name, label", [("Ministry of Tourism", "ORG"), ("Prism", "ORG"), ("Schism Records", "ORG"), ("Mahatma Gandhi", "PER")])
 def test_a_body_named_after_a_doctrine_or_a_word_merely_ending_so_stays(name: str, label: str, tables: ent.Tables) -> None:
     text = f"A statement from {name} came late."
-    start = text.index(name)
-    spans = [ent.Span(start, start + len(name), label)]
-    assert _labels(ent.head_words(text, spans, tables), text) == [(name, label)]
+    spans = [whole_span(text, name, label)]
+    assert span_labels(ent.head_words(text, spans, tables), text) == [(name, label)]
 
 
 def test_an_ellipsis_ends_a_sentence(tables: ent.Tables) -> None:
@@ -222,8 +211,7 @@ def test_an_ellipsis_ends_a_sentence(tables: ent.Tables) -> None:
     ],
 )
 def test_names_inside_a_quoted_title_are_dropped(text: str, inner: str, tables: ent.Tables) -> None:
-    start = text.index(inner)
-    assert ent.outside_quoted_titles(text, [ent.Span(start, start + len(inner), "LOC")], tables) == []
+    assert ent.outside_quoted_titles(text, [whole_span(text, inner, "LOC")], tables) == []
 
 
 @pytest.mark.parametrize(
@@ -236,8 +224,7 @@ def test_names_inside_a_quoted_title_are_dropped(text: str, inner: str, tables: 
     ],
 )
 def test_other_quotes_keep_their_names(text: str, inner: str, tables: ent.Tables) -> None:
-    start = text.index(inner)
-    spans = [ent.Span(start, start + len(inner), "LOC")]
+    spans = [whole_span(text, inner, "LOC")]
     assert ent.outside_quoted_titles(text, spans, tables) == spans
 
 

@@ -9,19 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.entity_helpers import entity_pairs, span_labels, whole_span
 from transforms import entities as ent
 from transforms.entities.rules import head_words
 from transforms.entities.tagging import _strip_sentence_opener, combine
 from transforms.entities.sports import places_with_records
-
-
-def _labels(spans, text: str) -> list[tuple[str, str]]:
-    return [(text[s.start : s.end], s.label) for s in spans]
-
-
-def _whole(text: str, mention: str, label: str) -> ent.Span:
-    start = text.index(mention)
-    return ent.Span(start, start + len(mention), label)
 
 
 # ----------------------------------------------------------------------------- role words
@@ -41,7 +33,7 @@ def _whole(text: str, mention: str, label: str) -> ent.Span:
 def test_a_role_word_ending_an_organisation_names_a_position(
     text: str, mention: str, expected: list, tables: ent.Tables
 ) -> None:
-    assert _labels(head_words(text, [_whole(text, mention, "ORG")], tables), text) == expected
+    assert span_labels(head_words(text, [whole_span(text, mention, "ORG")], tables), text) == expected
 
 
 @pytest.mark.parametrize(
@@ -53,7 +45,7 @@ def test_a_role_word_ending_an_organisation_names_a_position(
     ],
 )
 def test_a_role_word_rule_leaves_other_names(text: str, mention: str, label: str, tables: ent.Tables) -> None:
-    assert _labels(head_words(text, [_whole(text, mention, label)], tables), text) == [(mention, label)]
+    assert span_labels(head_words(text, [whole_span(text, mention, label)], tables), text) == [(mention, label)]
 
 
 # ----------------------------------------------------------------------------- plural acronyms and events
@@ -62,20 +54,20 @@ def test_a_role_word_rule_leaves_other_names(text: str, mention: str, label: str
 @pytest.mark.parametrize("mention", ["NGOs", "SUVs", "EVs", "PCs"])
 def test_an_acronym_in_the_plural_is_a_common_noun(mention: str, tables: ent.Tables) -> None:
     text = f"Several {mention} were on display."
-    assert head_words(text, [_whole(text, mention, "ORG")], tables) == []
+    assert head_words(text, [whole_span(text, mention, "ORG")], tables) == []
 
 
 @pytest.mark.parametrize("mention", ["Southern Cup Final", "Coastal Rowing Finals", "Great Northern War",
                                      "Harbour Three-Day Event"])
 def test_event_words_drop_the_span(mention: str, tables: ent.Tables) -> None:
     text = f"Crowds came for the {mention} again."
-    assert head_words(text, [_whole(text, mention, "ORG")], tables) == []
+    assert head_words(text, [whole_span(text, mention, "ORG")], tables) == []
 
 
 @pytest.mark.parametrize("mention", ["Ministry of War", "Centre for the Study of War", "Festival of Finals"])
 def test_an_event_word_after_of_names_a_body(mention: str, tables: ent.Tables) -> None:
     text = f"A report by the {mention} came out."
-    assert _labels(head_words(text, [_whole(text, mention, "ORG")], tables), text) == [(mention, "ORG")]
+    assert span_labels(head_words(text, [whole_span(text, mention, "ORG")], tables), text) == [(mention, "ORG")]
 
 
 # ----------------------------------------------------------------------------- leading function words
@@ -83,7 +75,7 @@ def test_an_event_word_after_of_names_a_body(mention: str, tables: ent.Tables) -
 
 def _opened(text: str, mention: str, label: str = "ORG") -> list[str]:
     """The span of ``mention`` after the sentence-start rules (it must open a sentence)."""
-    span = _strip_sentence_opener(text, _whole(text, mention, label), ent.load_tables())
+    span = _strip_sentence_opener(text, whole_span(text, mention, label), ent.load_tables())
     return [] if span is None else [text[span.start : span.end]]
 
 
@@ -112,9 +104,9 @@ def test_names_opening_with_such_a_word_but_left_out_of_the_list_stay(mention: s
 
 def test_a_function_word_is_cut_only_at_a_sentence_start(tables: ent.Tables) -> None:
     text = "Shares fell until Microsoft and Meanwhile Dana spoke."  # a title-case slip, mid-sentence
-    spans = [_whole(text, "Meanwhile Dana", "PER")]
-    assert _labels(combine(text, spans, [], tables), text) == [("Meanwhile Dana", "PER")]
-    assert _labels(combine(text, spans, [], tables, sentence_start=spans[0].start), text) == [("Dana", "PER")]
+    spans = [whole_span(text, "Meanwhile Dana", "PER")]
+    assert span_labels(combine(text, spans, [], tables), text) == [("Meanwhile Dana", "PER")]
+    assert span_labels(combine(text, spans, [], tables, sentence_start=spans[0].start), text) == [("Dana", "PER")]
 
 
 # ----------------------------------------------------------------------------- records and result lines
@@ -130,7 +122,7 @@ def test_a_function_word_is_cut_only_at_a_sentence_start(tables: ent.Tables) -> 
     ],
 )
 def test_a_place_with_a_record_or_on_a_result_line_is_a_team(text: str, mention: str) -> None:
-    assert _labels(places_with_records(text, [_whole(text, mention, "LOC")]), text) == [(mention, "ORG")]
+    assert span_labels(places_with_records(text, [whole_span(text, mention, "LOC")]), text) == [(mention, "ORG")]
 
 
 @pytest.mark.parametrize(
@@ -142,12 +134,12 @@ def test_a_place_with_a_record_or_on_a_result_line_is_a_team(text: str, mention:
     ],
 )
 def test_records_leave_people_and_other_places(text: str, mention: str, label: str) -> None:
-    assert _labels(places_with_records(text, [_whole(text, mention, label)]), text) == [(mention, label)]
+    assert span_labels(places_with_records(text, [whole_span(text, mention, label)]), text) == [(mention, label)]
 
 
 def test_a_scoreboard_end_to_end(resources: ent.EntityResources) -> None:
     text = "Girls soccer\nLakewood d. Brookfield 2-0\nLakewood (5-1): Maya Lind 2 goals."
-    got = {(e.text, e.label) for e in ent.find_entities(text, resources)}
+    got = entity_pairs(text, resources)
     assert ("Lakewood", "ORG") in got and ("Lakewood", "LOC") not in got
     assert ("Maya Lind", "PER") in got
 
@@ -158,13 +150,13 @@ def test_a_scoreboard_end_to_end(resources: ent.EntityResources) -> None:
 @pytest.mark.parametrize("mention", ["Denver-based", "Emmy-nominated", "EU-funded", "U.K.-born"])
 def test_a_name_compounded_with_a_lower_case_modifier_is_no_name(mention: str, tables: ent.Tables) -> None:
     text = f"The {mention} group said so."
-    assert head_words(text, [_whole(text, mention, "LOC")], tables) == []
+    assert head_words(text, [whole_span(text, mention, "LOC")], tables) == []
 
 
 @pytest.mark.parametrize("mention", ["Guinea-Bissau", "Winston-Salem", "Hewlett-Packard"])
 def test_hyphenated_names_stay(mention: str, tables: ent.Tables) -> None:
     text = f"They flew to {mention} on Friday."
-    assert _labels(head_words(text, [_whole(text, mention, "LOC")], tables), text) == [(mention, "LOC")]
+    assert span_labels(head_words(text, [whole_span(text, mention, "LOC")], tables), text) == [(mention, "LOC")]
 
 
 @pytest.mark.parametrize("text", ["Clearly, nobody came.", "Predictably, the bill died.", "Happily, the rain stopped."])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.entity_helpers import entity_pairs
 from transforms import entities as ent
 from transforms.entities.news_en import _org_context_at
 from transforms.entities.tables import _add_dotted_abbreviations
@@ -111,7 +112,7 @@ def test_no_context_cue_leaves_the_model_labels(resources):
 
 def test_news_outlets_are_organisations_found_without_the_model(resources):
     text = "The mayor told the Denver Post and Sky News on Sunday that posts on Reddit were fake."
-    got = {(e.text, e.label) for e in ent.find_entities(text, resources, use_model=False)}
+    got = entity_pairs(text, resources, use_model=False)
     assert {("Denver Post", "ORG"), ("Sky News", "ORG"), ("Reddit", "ORG")} <= got
 
 
