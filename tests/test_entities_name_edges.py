@@ -48,26 +48,42 @@ def test_a_role_word_rule_leaves_other_names(text: str, mention: str, label: str
     assert span_labels(head_words(text, [whole_span(text, mention, label)], tables), text) == [(mention, label)]
 
 
-# ----------------------------------------------------------------------------- plural acronyms and events
+# ----------------------------------------------------------------------------- head words: dropped or kept
 
 
-@pytest.mark.parametrize("mention", ["NGOs", "SUVs", "EVs", "PCs"])
-def test_an_acronym_in_the_plural_is_a_common_noun(mention: str, tables: ent.Tables) -> None:
-    text = f"Several {mention} were on display."
-    assert head_words(text, [whole_span(text, mention, "ORG")], tables) == []
+def _cases(why: str, template: str, label: str, mentions: list[str]) -> list:
+    """(text, mention, label) cases, one per mention put into ``template``, ids ``why:mention``."""
+    return [pytest.param(template.format(m), m, label, id=f"{why}:{m}") for m in mentions]
 
 
-@pytest.mark.parametrize("mention", ["Southern Cup Final", "Coastal Rowing Finals", "Great Northern War",
-                                     "Harbour Three-Day Event"])
-def test_event_words_drop_the_span(mention: str, tables: ent.Tables) -> None:
-    text = f"Crowds came for the {mention} again."
-    assert head_words(text, [whole_span(text, mention, "ORG")], tables) == []
+HEAD_WORDS_DROPPED = [
+    *_cases("plural-acronym", "Several {} were on display.", "ORG", ["NGOs", "SUVs", "EVs", "PCs"]),
+    *_cases("event-word", "Crowds came for the {} again.", "ORG",
+            ["Southern Cup Final", "Coastal Rowing Finals", "Great Northern War", "Harbour Three-Day Event"]),
+    *_cases("lower-case-modifier", "The {} group said so.", "LOC",
+            ["Denver-based", "Emmy-nominated", "EU-funded", "U.K.-born"]),
+]
+HEAD_WORDS_KEPT = [
+    *_cases("event-word-after-of", "A report by the {} came out.", "ORG",
+            ["Ministry of War", "Centre for the Study of War", "Festival of Finals"]),
+    *_cases("hyphenated-name", "They flew to {} on Friday.", "LOC", ["Guinea-Bissau", "Winston-Salem", "Hewlett-Packard"]),
+]
 
 
-@pytest.mark.parametrize("mention", ["Ministry of War", "Centre for the Study of War", "Festival of Finals"])
-def test_an_event_word_after_of_names_a_body(mention: str, tables: ent.Tables) -> None:
-    text = f"A report by the {mention} came out."
-    assert span_labels(head_words(text, [whole_span(text, mention, "ORG")], tables), text) == [(mention, "ORG")]
+@pytest.mark.parametrize("text, mention, label", HEAD_WORDS_DROPPED)
+def test_head_words_drop_common_nouns_events_and_modified_names(
+    text: str, mention: str, label: str, tables: ent.Tables
+) -> None:
+    """A plural acronym is a common noun, an event word drops the span, a name compounded with a lower-case
+    modifier is no name."""
+    assert head_words(text, [whole_span(text, mention, label)], tables) == []
+
+
+@pytest.mark.parametrize("text, mention, label", HEAD_WORDS_KEPT)
+def test_head_words_keep_bodies_named_after_events_and_hyphenated_names(
+    text: str, mention: str, label: str, tables: ent.Tables
+) -> None:
+    assert span_labels(head_words(text, [whole_span(text, mention, label)], tables), text) == [(mention, label)]
 
 
 # ----------------------------------------------------------------------------- leading function words
@@ -144,19 +160,7 @@ def test_a_scoreboard_end_to_end(resources: ent.EntityResources) -> None:
     assert ("Maya Lind", "PER") in got
 
 
-# ----------------------------------------------------------------------------- modifiers and adverbs
-
-
-@pytest.mark.parametrize("mention", ["Denver-based", "Emmy-nominated", "EU-funded", "U.K.-born"])
-def test_a_name_compounded_with_a_lower_case_modifier_is_no_name(mention: str, tables: ent.Tables) -> None:
-    text = f"The {mention} group said so."
-    assert head_words(text, [whole_span(text, mention, "LOC")], tables) == []
-
-
-@pytest.mark.parametrize("mention", ["Guinea-Bissau", "Winston-Salem", "Hewlett-Packard"])
-def test_hyphenated_names_stay(mention: str, tables: ent.Tables) -> None:
-    text = f"They flew to {mention} on Friday."
-    assert span_labels(head_words(text, [whole_span(text, mention, "LOC")], tables), text) == [(mention, "LOC")]
+# ----------------------------------------------------------------------------- adverbs
 
 
 @pytest.mark.parametrize("text", ["Clearly, nobody came.", "Predictably, the bill died.", "Happily, the rain stopped."])

@@ -16,20 +16,56 @@ DEV_SIZE = 187
 TRAIN_SIZE = 1687
 
 
+# split -> (document, its file, sentences, bound of the logged sentence numbers, fewest sentences changed)
+SPLITS = {
+    "test": (DOC, adjudicate_ugm.OUTPUT, 469, 469, 1),
+    "dev": (DEV, DEV_OUTPUT, DEV_SIZE, DEV_SIZE, 1),
+    "train": (TRAIN, adjudicate_ugm.TRAIN_OUTPUT, TRAIN_SIZE, TRAIN["source"]["reviewed"], 0),  # only reviewed ones
+}
+
+
+@pytest.mark.parametrize("split", list(SPLITS))
+def test_changes_count_the_sentences_entities_and_log(split: str) -> None:
+    doc, _path, size, log_bound, fewest_changed = SPLITS[split]
+    changes = doc["changes"]
+    assert changes["sentences"] == len(doc["sentences"]) == size
+    assert changes["sentences_changed"] == len(changes["log"]) >= fewest_changed
+    assert changes["entities_adjudicated"] == sum(len(r["entities"]) for r in doc["sentences"])
+    logged = [entry["sentence"] for entry in changes["log"]]
+    assert logged == sorted(set(logged)) and all(0 <= i < log_bound for i in logged)
+
+
+@pytest.mark.parametrize("split", list(SPLITS))
+def test_loads_with_the_corpus_reader(split: str) -> None:
+    doc, path, size, _log_bound, _fewest_changed = SPLITS[split]
+    sentences = corpus.load_json(path)
+    assert len(sentences) == size
+    assert sum(len(s.gold) for s in sentences) == doc["changes"]["entities_adjudicated"]
+
+
 def test_document_metadata() -> None:
     assert "IndoLEM" in DOC["source"] and "fold 01" in DOC["source"] and "CC BY 4.0" in DOC["source"]
     assert "CoNLL" in DOC["guidelines"]
-    changes = DOC["changes"]
-    assert changes["sentences"] == len(DOC["sentences"]) == 469
-    assert changes["sentences_changed"] == len(changes["log"]) > 0
-    assert changes["entities_adjudicated"] == sum(len(r["entities"]) for r in DOC["sentences"])
-    logged = [entry["sentence"] for entry in changes["log"]]
-    assert logged == sorted(set(logged)) and all(0 <= i < 469 for i in logged)
 
 
-@pytest.mark.parametrize("doc", [DOC, TRAIN, DEV], ids=["test", "train", "dev"])
-def test_spans_are_valid_token_aligned_and_disjoint(doc: dict) -> None:
-    labels = set()
+def test_dev_document_metadata() -> None:
+    assert "dev split" in DEV["source"] and "IndoLEM" in DEV["source"] and "CC BY 4.0" in DEV["source"]
+    assert DEV["guidelines"] == DOC["guidelines"]
+
+
+def test_train_document_metadata() -> None:
+    source = TRAIN["source"]
+    assert "IndoLEM" in source["text"] and "fold 01" in source["text"] and "CC BY 4.0" in source["text"]
+    assert source["split"] == "train" and source["sentences"] == TRAIN_SIZE
+    assert TRAIN["guidelines"] == DOC["guidelines"]
+    reviewed = source["reviewed"]
+    assert 0 <= reviewed <= TRAIN_SIZE
+    assert reviewed == adjudicate_ugm.read_reviewed(adjudicate_ugm.TRAIN_CORRECTIONS)
+
+
+@pytest.mark.parametrize("split", list(SPLITS))
+def test_spans_are_valid_token_aligned_and_disjoint(split: str) -> None:
+    doc, labels = SPLITS[split][0], set()
     for row in doc["sentences"]:
         text, spans = row["text"], row["entities"]
         assert text == text.strip() and "  " not in text
@@ -45,47 +81,7 @@ def test_spans_are_valid_token_aligned_and_disjoint(doc: dict) -> None:
     assert labels == set(adjudicate_ugm.LABELS)
 
 
-def test_dev_document_metadata() -> None:
-    assert "dev split" in DEV["source"] and "IndoLEM" in DEV["source"] and "CC BY 4.0" in DEV["source"]
-    assert DEV["guidelines"] == DOC["guidelines"]
-    changes = DEV["changes"]
-    assert changes["sentences"] == len(DEV["sentences"]) == DEV_SIZE
-    assert changes["sentences_changed"] == len(changes["log"]) > 0
-    assert changes["entities_adjudicated"] == sum(len(r["entities"]) for r in DEV["sentences"])
-    logged = [entry["sentence"] for entry in changes["log"]]
-    assert logged == sorted(set(logged)) and all(0 <= i < DEV_SIZE for i in logged)
-    assert len(corpus.load_json(DEV_OUTPUT)) == DEV_SIZE
-
-
-def test_train_document_metadata() -> None:
-    source = TRAIN["source"]
-    assert "IndoLEM" in source["text"] and "fold 01" in source["text"] and "CC BY 4.0" in source["text"]
-    assert source["split"] == "train" and source["sentences"] == TRAIN_SIZE
-    assert TRAIN["guidelines"] == DOC["guidelines"]
-    reviewed = source["reviewed"]
-    assert 0 <= reviewed <= TRAIN_SIZE
-    assert reviewed == adjudicate_ugm.read_reviewed(adjudicate_ugm.TRAIN_CORRECTIONS)
-    changes = TRAIN["changes"]
-    assert changes["sentences"] == len(TRAIN["sentences"]) == TRAIN_SIZE
-    assert changes["sentences_changed"] == len(changes["log"])
-    assert changes["entities_adjudicated"] == sum(len(r["entities"]) for r in TRAIN["sentences"])
-    logged = [entry["sentence"] for entry in changes["log"]]
-    assert logged == sorted(set(logged)) and all(0 <= i < reviewed for i in logged)
-
-
-def test_train_loads_with_the_corpus_reader() -> None:
-    sentences = corpus.load_json(adjudicate_ugm.TRAIN_OUTPUT)
-    assert len(sentences) == TRAIN_SIZE
-    assert sum(len(s.gold) for s in sentences) == TRAIN["changes"]["entities_adjudicated"]
-
-
-def test_loads_with_the_benchmark_reader() -> None:
-    sentences = corpus.load_json(adjudicate_ugm.OUTPUT)
-    assert len(sentences) == 469
-    assert sum(len(s.gold) for s in sentences) == DOC["changes"]["entities_adjudicated"]
-
-
-DOCS = {"test": DOC, "dev": DEV, "train": TRAIN}
+DOCS = {split: doc for split, (doc, *_rest) in SPLITS.items()}
 
 
 def _shared_split(split: str) -> pytest.param:
