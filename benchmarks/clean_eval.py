@@ -30,7 +30,6 @@ changes no output.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -261,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(diffs) if diffs else "golden outputs unchanged")
         return 1 if diffs else 0
     if args.speed_only:
-        print(json.dumps({"clean_stage": stage_speed(corpus_articles(args.corpus_n))}, indent=2))
+        emit({"clean_stage": stage_speed(corpus_articles(args.corpus_n))})
         return 0
     docs = {p: load_annotated(p) for p in fixtures()}
     rows = {("seeds/" if p.parent.name == "seeds" else "") + p.stem: score(d) for p, d in docs.items()}

@@ -41,6 +41,7 @@ from typing import Callable, Iterable  # noqa: E402
 import spacy  # noqa: E402
 
 from benchmarks.ner_eval import articles_of, english_news  # noqa: E402
+from benchmarks.report import emit  # noqa: E402
 from ner.corpus import Sentence, load, load_json  # noqa: E402
 from ner.train import EN_NEWS  # noqa: E402
 from ner.spacy_data import OUT, cased_training_sentences, sentences as load_sentences  # noqa: E402
@@ -247,7 +248,7 @@ def main() -> None:
     results = {"split": args.split, "sizes": sizes(), "f1": evaluate(args.split, models, resources), "speed": {}}
     if not args.no_speed:
         results["speed"] = speed(models, resources)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    emit(results, args.out, echo=False, indent=1, ensure_ascii=True)
     print(table(results))
     print(f"results written to {args.out}")
 

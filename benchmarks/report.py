@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 
-def emit(results: dict[str, Any], path: Optional[Path] = None, echo: bool = True) -> str:
+def emit(results: dict[str, Any], path: Optional[Path] = None, echo: bool = True, indent: int = 2,
+         ensure_ascii: bool = False) -> str:
     """Print ``results`` as indented JSON (when ``echo``) and write it to ``path`` (when given)."""
-    text = json.dumps(results, indent=2, ensure_ascii=False)
+    text = json.dumps(results, indent=indent, ensure_ascii=ensure_ascii)
     if echo:
         print(text)
     if path is not None:

@@ -27,7 +27,6 @@ the figures to quote; wall time is printed for information only.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -429,6 +428,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     sys.path.insert(0, str(ROOT))
     from benchmarks.corpus import write_corpus
+    from benchmarks.report import emit
     from transforms.parse import DEFAULT_MAX_BYTES
 
     results_dir = Path(args.results)
@@ -519,7 +519,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     json_path = results_dir / f"{args.name}.json"
     md_path = results_dir / f"{args.name}.md"
-    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    emit(result, json_path, echo=False, ensure_ascii=True)
     md_path.write_text(render_markdown(result))
     print(f"wrote {json_path} and {md_path}")
     return 0
