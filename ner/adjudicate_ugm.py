@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ner import corpus
-from ner.corpus import LABELS, split_occurrence
+from ner.corpus import first_overlap, split_label, split_occurrence
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECTIONS = ROOT / "ner" / "data" / "nerugm_test_corrections.txt"
@@ -117,17 +117,10 @@ def token_starts(text: str, surface: str) -> list[int]:
             and (m.end() == len(text) or text[m.end()] == " ")]
 
 
-def split_label(item: str) -> tuple[str, str]:
-    surface, sep, label = item.rpartition("=")
-    if not sep or label not in LABELS:
-        raise ValueError(f"bad labelled surface {item!r}")
-    return surface.strip(), label
-
-
 def new_span(text: str, item: str, near: tuple[int, int] | None = None) -> list:
     """[start, end, label] of a labelled surface; with ``near``, the occurrence overlapping or touching it."""
     surface, label = split_label(item)
-    surface, occurrence = split_occurrence(surface)
+    surface, occurrence = split_occurrence(surface.strip())
     starts = token_starts(text, surface)
     if occurrence is None and near is not None:
         # overlapping, or the adjacent token (a gold span on the wrong word)
@@ -183,15 +176,16 @@ def apply_ops(text: str, gold: list[list], ops: list[str], changes: Changes) -> 
             span[2] = None
         else:
             surface, label = split_label(op)
+            surface = surface.strip()
             span = kept[take(surface)]
             if span[2] == label:
                 raise ValueError(f"retype of {surface!r} to its own label {label}")
             changes.retyped[f"{span[2]}->{label}"] += 1
             span[2] = label
     spans = sorted([s for s in kept if s[2] is not None] + extra)
-    for a, b in zip(spans, spans[1:]):
-        if b[0] < a[1]:
-            raise ValueError(f"overlapping spans {text[a[0]:a[1]]!r} and {text[b[0]:b[1]]!r}")
+    if overlap := first_overlap(spans):
+        a, b = overlap
+        raise ValueError(f"overlapping spans {text[a[0]:a[1]]!r} and {text[b[0]:b[1]]!r}")
     return spans
 
 

@@ -21,9 +21,11 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from ner.corpus import LABELS, Sentence, held_out_keys, nth_occurrence, scrapinghub_bodies, split_occurrence
+from ner.corpus import (
+    LABELS, Sentence, first_overlap, held_out_keys, nth_occurrence, scrapinghub_bodies, split_label, split_occurrence,
+)
 
 SOURCE = (
     "ScrapingHub article-extraction benchmark ground truth (MIT), articleBody of the articles listed in "
@@ -84,9 +86,10 @@ def parse_line(line: str) -> tuple[str, list[tuple[str, int | None, str]]]:
     parts = [p.strip() for p in line.split(" | ")]
     items = []
     for part in parts[1:]:
-        surface, sep, label = part.rpartition("=")
-        if not sep or label not in LABELS:
-            raise ValueError(f"bad entity {part!r} in line {line!r}")
+        try:
+            surface, label = split_label(part)
+        except ValueError:
+            raise ValueError(f"bad entity {part!r} in line {line!r}") from None
         items.append((*split_occurrence(surface), label))
     return parts[0], items
 
@@ -94,9 +97,8 @@ def parse_line(line: str) -> tuple[str, list[tuple[str, int | None, str]]]:
 def annotate(text: str, items: list[tuple[str, int | None, str]]) -> list[list]:
     """Sorted, non-overlapping [start, end, label] spans of the listed entities."""
     spans = sorted([*locate(text, surface, occ), label] for surface, occ, label in items)
-    for a, b in zip(spans, spans[1:]):
-        if b[0] < a[1]:
-            raise ValueError(f"overlapping spans {a} {b} in {text!r}")
+    if overlap := first_overlap(spans):
+        raise ValueError(f"overlapping spans {overlap[0]} {overlap[1]} in {text!r}")
     return spans
 
 
@@ -132,6 +134,16 @@ def parsed_lines(path: Path, parse: Callable[[str], tuple[str, str, list[list]]]
         except ValueError as exc:
             raise ValueError(f"{path}:{lineno}: {exc}") from None
         yield parsed
+
+
+def unique_sentences(rows: Iterable[tuple[str, str, list[list]]]) -> list[Sentence]:
+    """Sentences (text + gold spans) of (ID, sentence, spans) rows; a text already loaded is loaded once."""
+    out, loaded = [], set()
+    for _ident, text, spans in rows:
+        if text not in loaded:
+            loaded.add(text)
+            out.append(Sentence(text, tuple((s, e, label) for s, e, label in spans)))
+    return out
 
 
 def annotated_lines(annotation: Path, candidates: dict[str, str],

@@ -86,6 +86,22 @@ def split_occurrence(surface: str) -> tuple[str, int | None]:
     return (m.group(1), int(m.group(2))) if m else (surface, None)
 
 
+def split_label(item: str) -> tuple[str, str]:
+    """``surface=LABEL`` -> (surface as written, LABEL); ValueError when there is no ``=`` or LABEL is not in LABELS."""
+    surface, sep, label = item.rpartition("=")
+    if not sep or label not in LABELS:
+        raise ValueError(f"bad labelled surface {item!r}")
+    return surface, label
+
+
+def first_overlap(spans: list) -> tuple | None:
+    """The first two neighbours of start-sorted (start, end, ...) ``spans`` that overlap, None when none do."""
+    for a, b in zip(spans, spans[1:]):
+        if b[0] < a[1]:
+            return a, b
+    return None
+
+
 def nth_occurrence(hits: list, occurrence: int | None, what: str, where: str = ""):
     """The ``occurrence``-th (1-based) of ``hits``, the only one when ``occurrence`` is None;
     ValueError when there is none, more than one without a number, or no such number."""

@@ -20,7 +20,7 @@ import argparse
 import functools
 from pathlib import Path
 
-from ner.annotate_en import annotated_lines, check_report, is_candidate, split_sentences
+from ner.annotate_en import annotated_lines, check_report, is_candidate, split_sentences, unique_sentences
 from ner.corpus import Sentence
 
 ANNOTATIONS = sorted((Path(__file__).resolve().parent / "data").glob("lee_train_*.ann"))
@@ -52,13 +52,8 @@ def load_annotations(paths: list[Path] = ANNOTATIONS) -> list[Sentence]:
 
     The corpus repeats a few stories word for word: a sentence text already loaded is loaded once.
     """
-    out, seen, loaded = [], set(), set()
-    for path in paths:
-        for _, text, spans in annotated_lines(path, candidates(), seen):
-            if text not in loaded:
-                loaded.add(text)
-                out.append(Sentence(text, tuple((s, e, label) for s, e, label in spans)))
-    return out
+    seen: set[str] = set()
+    return unique_sentences(row for path in paths for row in annotated_lines(path, candidates(), seen))
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ import argparse
 import re
 from pathlib import Path
 
-from ner.annotate_en import annotate, check_report, parse_line, parsed_lines
+from ner.annotate_en import annotate, check_report, parse_line, parsed_lines, unique_sentences
 from ner.corpus import Sentence
 
 FILES = sorted((Path(__file__).resolve().parent / "data").glob("en_written_*.tsv"))
@@ -34,7 +34,7 @@ def load_sentences(paths: list[Path] = FILES) -> list[Sentence]:
     """The written sentences as text + gold spans; a bad line raises ValueError naming its place.
 
     A sentence text that repeats an earlier one (in any file) is loaded once."""
-    out, seen_ids, seen_texts = [], set(), set()
+    seen_ids: set[str] = set()
 
     def parse(line: str) -> tuple[str, str, list[list]]:
         ident, text, spans = parse_written_line(line)
@@ -43,12 +43,7 @@ def load_sentences(paths: list[Path] = FILES) -> list[Sentence]:
         seen_ids.add(ident)
         return ident, text, spans
 
-    for path in paths:
-        for _ident, text, spans in parsed_lines(path, parse):
-            if text not in seen_texts:
-                seen_texts.add(text)
-                out.append(Sentence(text, tuple((s, e, label) for s, e, label in spans)))
-    return out
+    return unique_sentences(row for path in paths for row in parsed_lines(path, parse))
 
 
 def parse_written_line(line: str) -> tuple[str, str, list[list]]:

@@ -72,13 +72,13 @@ def test_spans_are_valid_token_aligned_and_disjoint(split: str) -> None:
         assert spans == sorted(spans)
         previous_end = 0
         for start, end, label in spans:
-            assert label in adjudicate_ugm.LABELS
+            assert label in corpus.LABELS
             labels.add(label)
             assert previous_end <= start < end <= len(text), (text, spans)
             assert start == 0 or text[start - 1] == " ", (text[start:end], text)
             assert end == len(text) or text[end] == " ", (text[start:end], text)
             previous_end = end
-    assert labels == set(adjudicate_ugm.LABELS)
+    assert labels == set(corpus.LABELS)
 
 
 DOCS = {split: doc for split, (doc, *_rest) in SPLITS.items()}
