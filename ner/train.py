@@ -119,9 +119,9 @@ def training_items(sentences: list[Sentence], tables: ent.Tables):
             yield ent.run_features(run, tables), run_labels(run, s.gold)
 
 
-def load_nerp_recased(split: str, cased: list[Sentence]) -> list[Sentence]:
-    """NERP with casing restored by rule (see ner.corpus.load_recased)."""
-    tables = ent.load_tables()
+def load_nerp_recased(split: str, cased: list[Sentence], data_dir: Path = ent.DATA_DIR) -> list[Sentence]:
+    """NERP with casing restored by rule (see ner.corpus.load_recased), with ``data_dir``'s titles and words."""
+    tables = ent.load_tables(data_dir)
     return load_recased(split, acronyms(cased), tables.capitalised_common, frozenset(t for t in tables.titles if " " not in t))
 
 
@@ -140,7 +140,7 @@ def train(config: dict, out: Path, data_dir: Path = ent.DATA_DIR,
         train_sentences.extend(sentences)
         weighted.append((sentences, weight))
     if config["train"].get("nerp-recased"):
-        weighted.append((load_nerp_recased("train", train_sentences), config["train"]["nerp-recased"]))
+        weighted.append((load_nerp_recased("train", train_sentences, data_dir), config["train"]["nerp-recased"]))
     lower_sets = config.get("lowercase_datasets", list(config["train"]))
     texts = [s.text for d in lower_sets if d != "nerp-recased" for s in load_train(d) if s.text not in held_out]
     texts += news_texts() if config.get("lowercase_from_news") else []

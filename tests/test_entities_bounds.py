@@ -61,6 +61,8 @@ def test_a_title_alone_before_a_name_makes_a_person(resources: ent.EntityResourc
         ("Imagine North Carolina without its beaches.", ["North Carolina"]),
         ("Three Sri Lanka fishermen were rescued.", ["Sri Lanka"]),
         ("Visit Portugal and you will see why.", ["Portugal"]),
+        ("Warga Surabaya memadati alun-alun.", ["Surabaya"]),  # an Indonesian noun that a place modifies
+        ("Pengungsi Suriah ditampung di Turki.", ["Suriah", "Turki"]),
     ],
 )
 def test_an_opening_verb_or_number_is_cut_off_a_known_name(
@@ -76,6 +78,7 @@ def test_an_opening_verb_or_number_is_cut_off_a_known_name(
         ("Visit Portugal Tours sells trips.", ["Visit Portugal Tours"]),  # the rest is no known name
         ("Officials said Three Rivers flooded.", ["Three Rivers"]),  # not at a sentence start
         ("They met in Two Harbors, Minnesota.", ["Two Harbors", "Minnesota"]),
+        ("Statistics Canada revised its estimate.", ["Statistics Canada"]),  # an English agency's name
     ],
 )
 def test_no_cut_where_the_first_word_belongs_to_the_name(

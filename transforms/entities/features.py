@@ -1,5 +1,5 @@
-"""CRF features of a candidate run's tokens (word, shape, context, title, gazetteer and cluster
-features), organisation cue words, and the per-worker feature caches."""
+"""CRF features of a candidate run's tokens (word, shape, context, title, gazetteer, word-cluster and
+English Brown-cluster features), organisation cue words, and the per-worker feature caches."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
     if lw in tables.not_entities:
         feats += ("ne",)
     coarse, fine = tables.clusters.get(lw, _NO_CLUSTER)
-    feats += ("c=" + coarse, "cc=" + fine)
+    feats += ("c=" + coarse, "cc=" + fine, *_brown_features(word, tables))
     info = (lw, common, feats)
     if len(word) <= 40:
         cache = tables.word_features
@@ -111,6 +111,19 @@ def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
             cache.clear()
         cache[word] = info
     return info
+
+
+def _brown_features(word: str, tables: Tables) -> tuple[str, ...]:
+    """Brown-cluster path prefixes and the capitalisation odds of an English word form (an
+    all-capital word missing from the table is looked up in title case: "ROTTERDAM")."""
+    entry = tables.brown.get(word)
+    if entry is None and word.isupper():
+        entry = tables.brown.get(word[:1] + word[1:].lower())
+    if entry is None:
+        return ()
+    bits, odds = entry
+    bucket = "-" if odds == "-" else str(max(-3, min(3, round(float(odds)))))
+    return ("b4=" + bits[:4], "b6=" + bits[:6], "b10=" + bits[:10], "b=" + bits, "odds=" + bucket)
 
 
 def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:

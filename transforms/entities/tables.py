@@ -50,6 +50,7 @@ class Tables:
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
     function_words: frozenset[str]  # closed-class words of each language (../function_words.json), connectors
     clusters: dict[str, tuple[str, str]]  # casefolded word -> (cluster of 64, cluster of 256)
+    brown: dict[str, tuple[str, str]]  # English word form -> (Brown path, capitalisation odds; brown_clusters.tsv)
     org_first: frozenset[str]  # words heading an organisation's name ("pt", "partai"; org_cues.tsv)
     org_last: frozenset[str]  # words ending one, or heading it before "of" ("university", "news")
     org_suffix: frozenset[str]  # legal forms ending a company's name ("ltd", "tbk")
@@ -88,6 +89,14 @@ def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
     for line in _data_lines(path):
         word, coarse, fine = line.split("\t")
         out[word] = (coarse, fine)
+    return out
+
+
+def _read_brown(path: Path) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for line in _data_lines(path):
+        word, bits, odds = line.split("\t")
+        out[word] = (bits, odds)
     return out
 
 
@@ -150,6 +159,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         run_breakers=_folded_set(data_dir / "run_breakers.txt"),
         function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
         clusters=_read_clusters(data_dir / "word_clusters.tsv"),
+        brown=_read_brown(data_dir / "brown_clusters.tsv"),
         org_first=frozenset(cue for cue, where in org_cues if where == "first"),
         org_last=frozenset(cue for cue, where in org_cues if where == "last"),
         org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
