@@ -18,6 +18,7 @@ def clear_caches(tables: Tables) -> None:
     for cache in (tables.word_features, tables.run_pieces, tables.mentions, tables.span_facts):
         cache.clear()
     _shape.cache_clear()
+    _brown_tuple.cache_clear()
     _context_word.cache_clear()
     _RUN_FEATURES.clear()
 
@@ -119,11 +120,12 @@ def _brown_features(word: str, tables: Tables) -> tuple[str, ...]:
     entry = tables.brown.get(word)
     if entry is None and word.isupper():
         entry = tables.brown.get(word[:1] + word[1:].lower())
-    if entry is None:
-        return ()
-    bits, odds = entry
-    bucket = "-" if odds == "-" else str(max(-3, min(3, round(float(odds)))))
-    return ("b4=" + bits[:4], "b6=" + bits[:6], "b10=" + bits[:10], "b=" + bits, "odds=" + bucket)
+    return () if entry is None else _brown_tuple(*entry)
+
+
+@lru_cache(maxsize=1 << 13)  # one per cluster and odds bucket (~5,000)
+def _brown_tuple(bits: str, odds: str) -> tuple[str, ...]:
+    return ("b4=" + bits[:4], "b6=" + bits[:6], "b10=" + bits[:10], "b=" + bits, "odds=" + odds)
 
 
 def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:

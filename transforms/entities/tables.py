@@ -50,7 +50,7 @@ class Tables:
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
     function_words: frozenset[str]  # closed-class words of each language (../function_words.json), connectors
     clusters: dict[str, tuple[str, str]]  # casefolded word -> (cluster of 64, cluster of 256)
-    brown: dict[str, tuple[str, str]]  # English word form -> (Brown path, capitalisation odds; brown_clusters.tsv)
+    brown: dict[str, tuple[str, str]]  # English word form -> (Brown path, odds bucket; brown_clusters.tsv)
     org_first: frozenset[str]  # words heading an organisation's name ("pt", "partai"; org_cues.tsv)
     org_last: frozenset[str]  # words ending one, or heading it before "of" ("university", "news")
     org_suffix: frozenset[str]  # legal forms ending a company's name ("ltd", "tbk")
@@ -93,10 +93,11 @@ def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def _read_brown(path: Path) -> dict[str, tuple[str, str]]:
+    """Word form -> (Brown path, capitalisation odds rounded and capped to -3..3, or "-")."""
     out: dict[str, tuple[str, str]] = {}
     for line in _data_lines(path):
         word, bits, odds = line.split("\t")
-        out[word] = (bits, odds)
+        out[word] = (bits, odds if odds == "-" else str(max(-3, min(3, round(float(odds))))))
     return out
 
 
