@@ -9,11 +9,10 @@ from functools import lru_cache
 from typing import Any, NamedTuple, Optional, Sequence
 
 from transforms.entities.tables import (
-    CACHED_KEY_CHARS,
-    RUN_CACHE_SIZE,
     AliasEntry,
     Tables,
     _alias_key,
+    cache_store,
     fold,
     lookup_alias,
 )
@@ -213,10 +212,7 @@ def candidate_runs(text: str, tables: Tables, document: bool = False) -> list[Ru
         parts = cache.get(run_text)
         if parts is None:
             parts = _run_pieces(run_text, tables)
-            if len(run_text) <= CACHED_KEY_CHARS:
-                if len(cache) >= RUN_CACHE_SIZE:
-                    cache.clear()
-                cache[run_text] = parts
+            cache_store(cache, run_text, parts)
         base = match.start()
         for i in range(0, len(parts), _PART_FIELDS):
             first, after_stop, common_word, tokens, gaz, known, hits, folded, words = parts[i : i + _PART_FIELDS]

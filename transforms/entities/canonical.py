@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 from schemas.records import Entity
 from transforms.entities.candidates import Run, Span
-from transforms.entities.tables import CACHED_KEY_CHARS, RUN_CACHE_SIZE, AliasEntry, Tables, _alias_key, fold, lookup_alias
+from transforms.entities.tables import AliasEntry, Tables, _alias_key, cache_store, fold, lookup_alias
 
 
 _POSSESSIVE = re.compile(r"(?:['’]s?)$")
@@ -54,10 +54,7 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
 def _mention_info(mention: str, tables: Tables) -> tuple[Optional[str], str, tuple[str, ...]]:
     """(alias key, the mention with single spaces, its folded words); cached per worker, bounded."""
     info = (_alias_key(mention, tables), " ".join(mention.split()), tuple(fold(mention).split()))
-    if len(mention) <= CACHED_KEY_CHARS:
-        if len(tables.mentions) >= RUN_CACHE_SIZE:
-            tables.mentions.clear()
-        tables.mentions[mention] = info
+    cache_store(tables.mentions, mention, info)
     return info
 
 

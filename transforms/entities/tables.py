@@ -73,6 +73,17 @@ class Tables:
     sports: Optional[SportsTeams] = None  # sports_teams.tsv + sports_cues.tsv (see sports_teams)
 
 
+def cache_store(
+    cache: dict[str, Any], key: str, value: Any, limit: int = RUN_CACHE_SIZE, max_key_chars: int = CACHED_KEY_CHARS
+) -> None:
+    """Keep ``value`` under ``key`` in a bounded per-worker cache: a key longer than
+    ``max_key_chars`` is never kept, and a cache holding ``limit`` entries is emptied first."""
+    if len(key) <= max_key_chars:
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = value
+
+
 def _data_lines(path: Path) -> Iterable[str]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
