@@ -209,23 +209,19 @@ def _add_dotted_abbreviations(aliases: dict[str, AliasEntry], capitals: set[str]
     return added
 
 
-def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
-    """The alias entry for a mention (short all-capital aliases only in capitals)."""
-    key = fold(text)
-    entry = tables.aliases.get(key)
-    if entry is None:
-        return None
-    if text.isupper() or key not in tables.exact_case:
-        return entry
-    return None
-
-
 def _alias_key(text: str, tables: Tables) -> Optional[str]:
-    """The key of ``lookup_alias(text)``'s entry in ``tables.aliases``, or None."""
+    """The key of a mention's entry in ``tables.aliases`` (short all-capital aliases only in
+    capitals), or None."""
     key = fold(text)
     if key in tables.aliases and (text.isupper() or key not in tables.exact_case):
         return key
     return None
+
+
+def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
+    """The alias entry for a mention (short all-capital aliases only in capitals)."""
+    key = _alias_key(text, tables)
+    return tables.aliases[key] if key is not None else None
 
 
 @dataclass(frozen=True)
