@@ -57,8 +57,6 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
       noun that makes it a place ("Boston native").
     """
     teams = tables.sports
-    if teams is None:
-        return spans
     found: list[Span] = []
     named: list[tuple[Run, frozenset[int]]] = []  # runs that are a team's name alone
     mentioned: set[int] = set()

@@ -66,11 +66,11 @@ class Tables:
     org_context: dict[str, frozenset[str]]  # where ("after", "possessive", "before") -> phrases (org_context.tsv)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
+    sports: SportsTeams  # sports_teams.tsv + sports_cues.tsv (see sports_teams)
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
     run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
     mentions: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: see _mention_info
     span_facts: dict[str, Any] = field(default_factory=dict, repr=False)  # cache: see _span_facts
-    sports: Optional[SportsTeams] = None  # sports_teams.tsv + sports_cues.tsv (see sports_teams)
 
 
 def cache_store(
