@@ -124,7 +124,7 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
         folded = run.folded if run.folded is not None else [fold(w) for w in run.words]
         if parts.isdisjoint(folded):
             continue
-        flat, base = run._flat, run._flat_base  # (text, start, end) per token, at ``base``
+        flat, base = run._flat, run.base  # (text, start, end) per token, at ``base``
         for j, key in zip(range(0, len(flat), 3), folded):
             if key in parts:
                 start = base + flat[j + 1]

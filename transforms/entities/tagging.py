@@ -13,7 +13,7 @@ from transforms.entities.tables import Tables, _alias_key, cache_store, fold, lo
 
 
 def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
-    flat, base = run._flat, run._flat_base
+    flat, base = run._flat, run.base
     if len(tags) == 1:  # most runs are one word
         tag = tags[0]
         return [] if tag == "O" else [Span(base + flat[1], base + flat[2], tag[2:], "title" in feats[0])]
