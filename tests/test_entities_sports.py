@@ -19,7 +19,6 @@ def _label(text: str, mention: str, resources: ent.EntityResources, nth: int = 0
 
 def test_the_team_table_reads_names_full_names_and_homes() -> None:
     teams = ent.load_tables().sports
-    assert teams is not None
     assert ("red", "sox") in teams.names and ("boston", "red", "sox") in teams.full
     assert ("new", "york") in teams.homes
     assert ("united",) not in teams.names  # too common alone: only "Atlanta United" counts
