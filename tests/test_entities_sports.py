@@ -69,6 +69,16 @@ def test_result_lines_make_both_sides_organisations(resources: ent.EntityResourc
         assert labels.get((mention, text.index(mention))) == "ORG", mention
 
 
+def test_result_line_sides_may_hold_an_ampersand() -> None:
+    tables = ent.load_tables()
+    text = "Campus roundup\nHartford A&M 3, Sabres 2 (SO): a shootout win.\nSabres 5, Ohio A&M 1 – a rout.\n"
+    got = ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables)
+    assert {(text[s.start : s.end], s.start, s.label) for s in got} == {
+        (name, text.index(name, after), "ORG")
+        for name, after in [("Hartford A&M", 0), ("Sabres", 0), ("Sabres", 50), ("Ohio A&M", 0)]
+    }
+
+
 def test_a_result_line_needs_a_known_team() -> None:
     tables = ent.load_tables()
     text = "Chapter 4, Verse 2: the reading for today.\n"

@@ -10,12 +10,12 @@ from itertools import accumulate
 from typing import Optional, Sequence
 
 from transforms.entities.candidates import Run, Span, _start
-from transforms.entities.patterns import _UPPER
+from transforms.entities.patterns import name_words
 from transforms.entities.tables import SportsTeams, Tables, fold
 from transforms.entities.tagging import _replaced_by
 
 
-_SCORE_NAME = _UPPER + r"[\w.'’-]{0,30}(?:[ \t]" + _UPPER + r"[\w.'’-]{0,30}){0,3}"
+_SCORE_NAME = name_words(4)  # a side of a result line ("Wild", "Texas A&M")
 # "Wild 4, Sabres 1:" opening a line: a game's result, the winner first.
 _RESULT_LINE = re.compile(
     rf"^[ \t]{{0,8}}(?P<a>{_SCORE_NAME})[ \t]{{1,3}}\d{{1,3}},[ \t]{{1,3}}(?P<b>{_SCORE_NAME})[ \t]{{1,3}}\d{{1,3}}"
