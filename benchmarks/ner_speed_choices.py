@@ -43,8 +43,8 @@ def per_article(fn: Callable[[], object], n: int, rounds: int = 3) -> float:
 
 def _fresh(run: ent.Run) -> ent.Run:
     """A copy of a run as :func:`ent.candidate_runs` makes it, its context words not yet computed."""
-    return ent.Run(run.text, None, run.sentence_start, run.gaz, run.known, run.hits, run.base, run.folded,
-                   run._flat, run.words)
+    return ent.Run(run.text, run.sentence_start, run.gaz, run.known, run.hits, run.base, run.folded, run._flat,
+                   run.words)
 
 
 def every_token_runs(text: str, tables: ent.Tables) -> list[ent.Run]:
@@ -54,7 +54,7 @@ def every_token_runs(text: str, tables: ent.Tables) -> list[ent.Run]:
         tokens = [ent.Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(line)]
         for k in range(0, len(tokens), 40):
             part = tokens[k : k + 40]
-            runs.append(ent.Run(line, part, k == 0, ent.gazetteer_tags([t.text for t in part], tables)))
+            runs.append(ent.Run.from_tokens(line, part, k == 0, ent.gazetteer_tags([t.text for t in part], tables)))
     return runs
 
 

@@ -23,6 +23,7 @@ from transforms import entities as ent
         ("LAGOS (AP) - Fuel prices rose again.", [("LAGOS", "LOC")]),
         ("Leeds – The council approved the budget.", [("Leeds", "LOC")]),
         ("Intro line.\nTORONTO -- Markets were flat.", [("TORONTO", "LOC")]),
+        ("COLLEGE PARK, Md. (AP) — Ohio A&M hired a coach.", [("COLLEGE PARK", "LOC"), ("Md.", "LOC")]),
     ],
 )
 def test_a_dateline_names_places(text: str, expected: list[tuple[str, str]], tables: ent.Tables) -> None:
@@ -42,6 +43,8 @@ def test_a_dateline_place_replaces_the_models_type(tables: ent.Tables) -> None:
         "Analysis – what the vote means for farmers.",  # title case, not a known place
         "Prices rose in Leeds – and fell in York.",  # not at a paragraph start
         "The mayor of Leeds – a city of 800,000 – spoke.",
+        "R&D – where the grant money went.",  # an abbreviation with "&" in capitals, not a place
+        "AT&T — The carrier cut its prices.",
     ],
 )
 def test_no_dateline_without_the_convention(text: str, tables: ent.Tables) -> None:

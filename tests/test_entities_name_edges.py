@@ -135,6 +135,8 @@ def test_a_function_word_is_cut_only_at_a_sentence_start(tables: ent.Tables) -> 
         ("The win lifts Oak Ridge (7-1-1, 3-0) to the top.", "Oak Ridge"),
         ("Cedar Falls d. Fairview 3-1", "Fairview"),
         ("Cedar Falls def. Fairview", "Cedar Falls"),
+        ("Ohio A&M d. Fairview 3-1", "Fairview"),  # "&" inside a side's name
+        ("Fairview def. Prairie A&M 21-14", "Prairie A&M"),
     ],
 )
 def test_a_place_with_a_record_or_on_a_result_line_is_a_team(text: str, mention: str) -> None:
@@ -147,6 +149,7 @@ def test_a_place_with_a_record_or_on_a_result_line_is_a_team(text: str, mention:
         ("Rosa Ortiz (12-3) fights next in Tulsa.", "Rosa Ortiz", "PER"),  # a fighter's record: a person
         ("Prices in Fairview (up 6-2 on the year) rose.", "Fairview", "LOC"),  # no record right after
         ("Cedar Falls, the county seat, d. 1901", "Cedar Falls", "LOC"),  # not a result line
+        ("Cedar A& d. Fairview 3-1", "Fairview", "LOC"),  # "&" only inside a word
     ],
 )
 def test_records_leave_people_and_other_places(text: str, mention: str, label: str) -> None:

@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from transforms import entities as ent
 from transforms.entities.candidates import Span
+from transforms.entities.sports import _FirstOverlap
 from transforms.entities.tagging import _replaced_by
 
 _spans = st.lists(
@@ -34,3 +35,22 @@ def test_a_span_inside_one_of_many_quoted_titles_is_dropped(resources):
     text = "Jo Ray sang “Walk On The Moon” and “Rain Of The Sky” again. " * 50 + "Then “Ode To Al Bo” played, said Al Bo."
     texts = [e.text for e in ent.find_entities(text, resources)]
     assert texts.count("Al Bo") == 1 and "Jo Ray" in texts  # the name outside the title stays
+
+
+@settings(max_examples=300, deadline=None)
+@given(_spans, st.integers(0, 70), st.integers(1, 10))
+def test_first_overlap_equals_a_scan_in_text_order(spans, start, length):
+    spans = sorted(spans, key=lambda s: s.start)
+    end = start + length
+    expected = next((s for s in spans if s.start < end and start < s.end), None)
+    assert _FirstOverlap(spans)(start, end) is expected
+
+
+def test_many_team_headed_lines_keep_the_models_type_of_each_player(resources):
+    lines = [f"Packers Al Zy{chr(97 + k % 26)}{chr(97 + k // 26)}x ran for a score.\n" for k in range(400)]
+    text = "The Green Bay Packers beat the Bears.\n" + "".join(lines)
+    found = ent.find_entities(text, resources)
+    teams = [e for e in found if e.text == "Packers"]
+    assert len(teams) == 400 and all(e.label == "ORG" for e in teams)
+    players = [e for e in found if e.text.startswith("Al Zy")]
+    assert len(players) == 400 and all(e.label == "PER" for e in players)  # as the model typed each, none lost

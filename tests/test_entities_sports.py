@@ -19,7 +19,6 @@ def _label(text: str, mention: str, resources: ent.EntityResources, nth: int = 0
 
 def test_the_team_table_reads_names_full_names_and_homes() -> None:
     teams = ent.load_tables().sports
-    assert teams is not None
     assert ("red", "sox") in teams.names and ("boston", "red", "sox") in teams.full
     assert ("new", "york") in teams.homes
     assert ("united",) not in teams.names  # too common alone: only "Atlanta United" counts
@@ -68,6 +67,16 @@ def test_result_lines_make_both_sides_organisations(resources: ent.EntityResourc
     labels = _labels(text, resources)
     for mention in ("Rangers", "Ducks", "New York", "Anaheim"):
         assert labels.get((mention, text.index(mention))) == "ORG", mention
+
+
+def test_result_line_sides_may_hold_an_ampersand() -> None:
+    tables = ent.load_tables()
+    text = "Campus roundup\nHartford A&M 3, Sabres 2 (SO): a shootout win.\nSabres 5, Ohio A&M 1 – a rout.\n"
+    got = ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables)
+    assert {(text[s.start : s.end], s.start, s.label) for s in got} == {
+        (name, text.index(name, after), "ORG")
+        for name, after in [("Hartford A&M", 0), ("Sabres", 0), ("Sabres", 50), ("Ohio A&M", 0)]
+    }
 
 
 def test_a_result_line_needs_a_known_team() -> None:

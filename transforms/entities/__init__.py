@@ -35,33 +35,17 @@ import apache_beam as beam
 
 from schemas.records import Article, Entity
 from transforms.entities.canonical import _add_name_parts, canonicalize
-from transforms.entities.candidates import (
-    MAX_ALIAS_TOKENS,
-    MAX_RUN_TOKENS,
-    Run,
-    Span,
-    Token,
-    candidate_runs,
-    gazetteer_tags,
-)
+from transforms.entities.candidates import Run, Span, Token, candidate_runs, gazetteer_tags
 from transforms.entities.features import clear_caches, org_cue_at, run_features
-from transforms.entities.headlines import (
-    HEADLINE_SAMPLE_CHARS,
-    HeadlineIndex,
-    confirmed_headline_spans,
-    headline_lines,
-    line_shape,
-)
+from transforms.entities.headlines import HeadlineIndex, confirmed_headline_spans, headline_lines
 from transforms.entities.news_en import (
-    ORG_CONTEXT_CHARS,
     dateline_places,
     organisations_by_context,
     outside_quoted_titles,
     places_with_particles,
     state_codes_after_cities,
 )
-from transforms.entities.patterns import run_pattern
-from transforms.entities.rules import DOCTRINE_STEM_CHARS, ORG_UNSURE, head_words, organisation_cues
+from transforms.entities.rules import head_words, organisation_cues
 from transforms.entities.sports import places_with_records, sports_teams
 from transforms.entities.tables import (
     CACHED_KEY_CHARS,
@@ -70,27 +54,24 @@ from transforms.entities.tables import (
     RUN_CACHE_SIZE,
     WORD_CACHE_SIZE,
     AliasEntry,
-    SportsTeams,
     Tables,
     fold,
     load_tables,
     lookup_alias,
-    read_sports_teams,
 )
 from transforms.entities.tagging import combine, gazetteer_spans, model_spans
 from transforms.stage import BatchStageDoFn, apply_batch_stage, map_results
 
+# What pipelines/, benchmarks/, ner/, tests/ and other transforms use of the stage (the layers'
+# other names are imported from their modules).
 __all__ = [
-    "CACHED_KEY_CHARS", "DATA_DIR", "DOCTRINE_STEM_CHARS", "HEADLINE_SAMPLE_CHARS", "LABELS", "MAX_ALIAS_TOKENS",
-    "MAX_BODY_CHARS", "MAX_ENTITIES", "MAX_RUN_TOKENS", "MODEL_LANGUAGES", "MODEL_PATH", "ORG_CONTEXT_CHARS",
-    "ORG_UNSURE", "RUN_CACHE_SIZE", "STAGE", "WORD_CACHE_SIZE",
-    "AliasEntry", "Entity", "EntityResources", "ExtractEntities", "HeadlineIndex", "Run", "Span", "SportsTeams",
-    "Tables", "Token",
-    "candidate_runs", "canonicalize", "clear_caches", "combine", "confirmed_headline_spans", "dateline_places",
-    "entities_per_article", "extract_entities", "find_entities", "fold", "gazetteer_spans", "gazetteer_tags",
-    "head_words", "headline_lines", "line_shape", "load_resources", "load_tables", "lookup_alias", "model_spans",
-    "org_cue_at", "organisation_cues", "organisations_by_context", "outside_quoted_titles", "places_with_particles",
-    "read_sports_teams", "run_features", "run_pattern", "sports_teams", "state_codes_after_cities", "summarize",
+    "CACHED_KEY_CHARS", "DATA_DIR", "LABELS", "MAX_ENTITIES", "MODEL_PATH", "RUN_CACHE_SIZE", "STAGE",
+    "WORD_CACHE_SIZE",
+    "AliasEntry", "Entity", "EntityResources", "ExtractEntities", "Run", "Span", "Tables", "Token",
+    "candidate_runs", "clear_caches", "combine", "dateline_places", "extract_entities", "find_entities", "fold",
+    "gazetteer_spans", "gazetteer_tags", "head_words", "headline_lines", "load_resources", "load_tables",
+    "lookup_alias", "org_cue_at", "organisation_cues", "organisations_by_context", "outside_quoted_titles",
+    "places_with_particles", "run_features", "sports_teams", "state_codes_after_cities", "summarize",
 ]
 
 

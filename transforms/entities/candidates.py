@@ -9,11 +9,10 @@ from functools import lru_cache
 from typing import Any, NamedTuple, Optional, Sequence
 
 from transforms.entities.tables import (
-    CACHED_KEY_CHARS,
-    RUN_CACHE_SIZE,
     AliasEntry,
     Tables,
     _alias_key,
+    cache_store,
     fold,
     lookup_alias,
 )
@@ -44,32 +43,38 @@ class Run:
 
     ``known`` is the trusted alias the whole run spells, if any (then no model call is needed
     and the context words are never computed). ``hits`` are gazetteer matches (start, end, alias
-    key, ...) at offset ``base``. Runs of :func:`candidate_runs` keep their tokens as a flat tuple
-    (text, start, end, ...) relative to ``base`` and make :class:`Token` objects only when asked."""
+    key, ...) at offset ``base``. A run keeps its tokens as a flat tuple (text, start, end, ...)
+    relative to ``base`` (``words``: their texts, ``folded``: casefolded, when known) and makes
+    :class:`Token` objects only when asked; :meth:`from_tokens` builds one from tokens."""
 
     __slots__ = ("text", "sentence_start", "gaz", "known", "hits", "base", "folded", "start", "end", "words",
-                 "_flat", "_flat_base", "_tokens", "_context")
+                 "_flat", "_tokens", "_context")
 
     def __init__(
-        self, text: str, tokens: Optional[list[Token]], sentence_start: bool, gaz: Sequence[str],
-        known: Optional[AliasEntry] = None, hits: Optional[tuple[Any, ...]] = None, base: int = 0,
-        folded: Optional[tuple[str, ...]] = None, flat: Optional[tuple[Any, ...]] = None,
-        words: Optional[tuple[str, ...]] = None,
+        self, text: str, sentence_start: bool, gaz: Sequence[str], known: Optional[AliasEntry],
+        hits: Optional[tuple[Any, ...]], base: int, folded: Optional[tuple[str, ...]], flat: tuple[Any, ...],
+        words: tuple[str, ...],
     ):
         self.text, self.sentence_start, self.gaz, self.known = text, sentence_start, gaz, known
-        self.hits, self.base, self.folded, self._tokens, self._context = hits, base, folded, tokens, None
-        if tokens is not None:  # absolute offsets
-            self._flat, self._flat_base = tuple([x for t in tokens for x in t]), 0
-            self.words = tuple([t.text for t in tokens])
-            self.start, self.end = (tokens[0].start, tokens[-1].end) if tokens else (0, 0)
-        else:  # ``flat`` relative to ``base``, ``words`` its texts
-            self._flat, self._flat_base, self.words = flat, base, words
-            self.start, self.end = base + flat[1], base + flat[-1]
+        self.hits, self.base, self.folded, self._tokens, self._context = hits, base, folded, None, None
+        self._flat, self.words = flat, words
+        self.start, self.end = (base + flat[1], base + flat[-1]) if flat else (base, base)
+
+    @classmethod
+    def from_tokens(
+        cls, text: str, tokens: list[Token], sentence_start: bool, gaz: Sequence[str],
+        known: Optional[AliasEntry] = None,
+    ) -> Run:
+        """A run of ``tokens`` at absolute offsets (no cached gazetteer matches nor folded words)."""
+        run = cls(text, sentence_start, gaz, known, None, 0, None, tuple([x for t in tokens for x in t]),
+                  tuple([t.text for t in tokens]))
+        run._tokens = tokens
+        return run
 
     @property
     def tokens(self) -> list[Token]:
         if self._tokens is None:
-            flat, base = self._flat, self._flat_base
+            flat, base = self._flat, self.base
             self._tokens = [Token(flat[j], base + flat[j + 1], base + flat[j + 2]) for j in range(0, len(flat), 3)]
         return self._tokens
 
@@ -213,10 +218,7 @@ def candidate_runs(text: str, tables: Tables, document: bool = False) -> list[Ru
         parts = cache.get(run_text)
         if parts is None:
             parts = _run_pieces(run_text, tables)
-            if len(run_text) <= CACHED_KEY_CHARS:
-                if len(cache) >= RUN_CACHE_SIZE:
-                    cache.clear()
-                cache[run_text] = parts
+            cache_store(cache, run_text, parts)
         base = match.start()
         for i in range(0, len(parts), _PART_FIELDS):
             first, after_stop, common_word, tokens, gaz, known, hits, folded, words = parts[i : i + _PART_FIELDS]
@@ -226,7 +228,7 @@ def candidate_runs(text: str, tables: Tables, document: bool = False) -> list[Ru
                 tail = text[max(0, start - 8) : start].rstrip(" \t")
                 sentence_start = after_stop or not tail or tail[-1] in _SENTENCE_END or tail[-1] == "\n"
             run = Run(
-                text, None, sentence_start, gaz, aliases[known] if known is not None else None, hits, base, folded,
+                text, sentence_start, gaz, aliases[known] if known is not None else None, hits, base, folded,
                 tokens, words,
             )
             if sentence_start and document and len(words) > 1 and gaz[0] == "O":
@@ -252,7 +254,7 @@ def _drop_initial_common_word(run: Run, tables: Tables) -> Run:
         return run
     entry = tables.aliases[hits[2]]
     return Run(
-        run.text, None, False, run.gaz[1:], entry if entry.trusted else None, hits, run.base,
+        run.text, False, run.gaz[1:], entry if entry.trusted else None, hits, run.base,
         run.folded[1:], flat[3:], run.words[1:],
     )
 

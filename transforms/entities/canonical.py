@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 from schemas.records import Entity
 from transforms.entities.candidates import Run, Span
-from transforms.entities.tables import CACHED_KEY_CHARS, RUN_CACHE_SIZE, AliasEntry, Tables, _alias_key, fold, lookup_alias
+from transforms.entities.tables import AliasEntry, Tables, _alias_key, cache_store, fold, lookup_alias
 
 
 _POSSESSIVE = re.compile(r"(?:['’]s?)$")
@@ -54,10 +54,7 @@ def canonicalize(text: str, spans: Sequence[Span], tables: Tables) -> list[Entit
 def _mention_info(mention: str, tables: Tables) -> tuple[Optional[str], str, tuple[str, ...]]:
     """(alias key, the mention with single spaces, its folded words); cached per worker, bounded."""
     info = (_alias_key(mention, tables), " ".join(mention.split()), tuple(fold(mention).split()))
-    if len(mention) <= CACHED_KEY_CHARS:
-        if len(tables.mentions) >= RUN_CACHE_SIZE:
-            tables.mentions.clear()
-        tables.mentions[mention] = info
+    cache_store(tables.mentions, mention, info)
     return info
 
 
@@ -127,7 +124,7 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
         folded = run.folded if run.folded is not None else [fold(w) for w in run.words]
         if parts.isdisjoint(folded):
             continue
-        flat, base = run._flat, run._flat_base  # (text, start, end) per token, at ``base``
+        flat, base = run._flat, run.base  # (text, start, end) per token, at ``base``
         for j, key in zip(range(0, len(flat), 3), folded):
             if key in parts:
                 start = base + flat[j + 1]

@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Sequence
 from schemas.records import Entity
 from transforms.entities.canonical import _strip_possessive
 from transforms.entities.candidates import Span
-from transforms.entities.patterns import _UPPER
+from transforms.entities.patterns import name_words
 from transforms.entities.tables import Tables, fold, lookup_alias
 from transforms.entities.tagging import _replaced_by
 
@@ -85,10 +85,9 @@ def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> li
     return _replaced_by(spans, found)
 
 
-_DATELINE_WORD = _UPPER + r"[\w.'’-]{0,30}"
 _DATELINE = re.compile(
-    rf"[ \t]{{0,8}}(?P<place>{_DATELINE_WORD}(?:[ \t]{_DATELINE_WORD}){{0,3}})"
-    rf"(?:,[ \t]{{1,3}}(?P<state>{_DATELINE_WORD}(?:[ \t]{_DATELINE_WORD}){{0,2}}))?"
+    rf"[ \t]{{0,8}}(?P<place>{name_words(4)})"
+    rf"(?:,[ \t]{{1,3}}(?P<state>{name_words(3)}))?"
     r"(?P<agency>[ \t]{1,3}\([^()\n]{1,40}\))?"
     r"[ \t]{1,3}(?:[–—]|--?)[ \t]"
 )
@@ -98,7 +97,8 @@ def dateline_places(text: str, spans: list[Span], tables: Tables) -> list[Span]:
     """A paragraph opening with a dateline ("LAGOS, Nigeria —", "BERLIN (AP) -", "Leeds – ")
     names a place, and the region after its comma is one too: both become LOC, replacing what
     the model found there. A place alone before the dash must be a known place (gazetteer) or
-    an all-capitals word that is not a common one, so "Analysis – ..." is left alone."""
+    an all-capitals word that is not a common one nor holds "&", so "Analysis – ..." and "R&D – ..."
+    are left alone."""
     found: list[Span] = []
     pos, n = 0, len(text)
     while pos < n:
@@ -107,7 +107,8 @@ def dateline_places(text: str, spans: list[Span], tables: Tables) -> list[Span]:
             place = m.group("place")
             entry = lookup_alias(place, tables)
             known = entry is not None and entry.label == "LOC"
-            shouted = place.isupper() and len(place) > 1 and fold(place) not in tables.lowercase_words
+            # an all-capitals word with "&" is an abbreviation ("R&D", "AT&T"), not a place
+            shouted = place.isupper() and len(place) > 1 and "&" not in place and fold(place) not in tables.lowercase_words
             if known or shouted or m.group("state") or m.group("agency"):
                 found.append(Span(m.start("place"), m.end("place"), "LOC"))
                 if m.group("state"):

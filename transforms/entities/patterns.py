@@ -24,6 +24,15 @@ _UPPER = _char_class(str.isupper)
 # optional final dot.
 _CAP_TAIL = r"\w*(?:[-'’.&](?!s\b)\w+)*\.?"
 _CAP_WORD = _UPPER + _CAP_TAIL
+# A word of a name in a dateline or on a result line: a capital, then at most 30 word characters,
+# dots, apostrophes, hyphens or inner ampersands ("St.", "O'Neill", "A&M"; "&" only before a word
+# character, as in _CAP_TAIL). The branches are disjoint and bounded: matching is linear.
+_NAME_WORD = _UPPER + r"(?:[\w.'’-]|&(?=\w)){0,30}"
+
+
+def name_words(most: int) -> str:
+    """A regex of one to ``most`` name words (see ``_NAME_WORD``) separated by a space or tab."""
+    return rf"{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{0,{most - 1}}}"
 
 
 def run_pattern(connectors: Iterable[str]) -> re.Pattern[str]:

@@ -5,16 +5,17 @@ on an "A d. B" result line is a team."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from typing import Optional, Sequence
 
 from transforms.entities.candidates import Run, Span, _start
-from transforms.entities.patterns import _UPPER
+from transforms.entities.patterns import name_words
 from transforms.entities.tables import SportsTeams, Tables, fold
 from transforms.entities.tagging import _replaced_by
 
 
-_SCORE_NAME = _UPPER + r"[\w.'’-]{0,30}(?:[ \t]" + _UPPER + r"[\w.'’-]{0,30}){0,3}"
+_SCORE_NAME = name_words(4)  # a side of a result line ("Wild", "Texas A&M")
 # "Wild 4, Sabres 1:" opening a line: a game's result, the winner first.
 _RESULT_LINE = re.compile(
     rf"^[ \t]{{0,8}}(?P<a>{_SCORE_NAME})[ \t]{{1,3}}\d{{1,3}},[ \t]{{1,3}}(?P<b>{_SCORE_NAME})[ \t]{{1,3}}\d{{1,3}}"
@@ -27,9 +28,27 @@ def _team_of(words: tuple[str, ...], teams: SportsTeams) -> Optional[frozenset[i
     return teams.full.get(words) or teams.names.get(words) or teams.homes.get(words)
 
 
-def _team_then_player(run: Run, k: int, spans: Sequence[Span], teams: SportsTeams) -> list[Span]:
+class _FirstOverlap:
+    """The first of ``spans`` (in text order) overlapping a range, by bisection: with the starts
+    and the running maximum of the ends, the spans starting before the range's end that reach
+    past its start begin where that maximum first passes the start (built on first use)."""
+
+    def __init__(self, spans: Sequence[Span]):
+        self.spans = spans
+        self.starts: Optional[list[int]] = None
+        self.reach: list[int] = []
+
+    def __call__(self, start: int, end: int) -> Optional[Span]:
+        if self.starts is None:
+            self.starts = [s.start for s in self.spans]
+            self.reach = list(accumulate((s.end for s in self.spans), max))
+        j = bisect_right(self.reach, start)
+        return self.spans[j] if j < bisect_left(self.starts, end) else None
+
+
+def _team_then_player(run: Run, k: int, overlap: _FirstOverlap, teams: SportsTeams) -> list[Span]:
     """A run whose first ``k`` words name a team: the team, then the rest of the run as a player
-    after a position ("Browns QB Jo Ray") or as the model typed it."""
+    after a position ("Browns QB Jo Ray") or as the model typed it (``overlap``: the model's spans)."""
     tokens = run.tokens
     out = [Span(tokens[0].start, tokens[k - 1].end, "ORG")]
     j = k
@@ -39,9 +58,9 @@ def _team_then_player(run: Run, k: int, spans: Sequence[Span], teams: SportsTeam
     if j > k:
         out.append(Span(start, end, "PER"))
     else:
-        label = next((s.label for s in spans if s.start < end and start < s.end), None)
-        if label is not None:
-            out.append(Span(start, end, label))
+        typed = overlap(start, end)
+        if typed is not None:
+            out.append(Span(start, end, typed.label))
     return out
 
 
@@ -55,10 +74,11 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
     * in such an article, the home of a team it names used for the team ("Ottawa beat Boston",
       "Boston center Jo Ray"), but not after a preposition of place ("in Boston") nor before a
       noun that makes it a place ("Boston native").
+
+    ``spans`` come in text order (as :func:`find_entities` makes them).
     """
     teams = tables.sports
-    if teams is None:
-        return spans
+    overlap = _FirstOverlap(spans)
     found: list[Span] = []
     named: list[tuple[Run, frozenset[int]]] = []  # runs that are a team's name alone
     mentioned: set[int] = set()
@@ -79,7 +99,7 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
             for k in range(min(3, len(folded) - 1), 0, -1):
                 ids = teams.full.get(folded[:k])
                 if ids is not None:
-                    found.extend(_team_then_player(run, k, spans, teams))
+                    found.extend(_team_then_player(run, k, overlap, teams))
                     mentioned |= ids
                     sporty = True
                     break
@@ -108,7 +128,7 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
         found.append(Span(run.start, run.end, "ORG"))
         mentioned |= ids
     for run, k, ids in leading:
-        found.extend(_team_then_player(run, k, spans, teams))
+        found.extend(_team_then_player(run, k, overlap, teams))
         mentioned |= ids
     for run in runs:
         ids = teams.homes.get(run.folded)

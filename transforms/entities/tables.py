@@ -66,11 +66,22 @@ class Tables:
     org_context: dict[str, frozenset[str]]  # where ("after", "possessive", "before") -> phrases (org_context.tsv)
     first_words: dict[str, int]  # casefolded first word of an alias -> its longest alias, in words
     run_pattern: re.Pattern[str]
+    sports: SportsTeams  # sports_teams.tsv + sports_cues.tsv (see sports_teams)
     word_features: dict[str, tuple[str, bool, tuple[str, ...]]] = field(default_factory=dict, repr=False)  # cache
     run_pieces: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: run text -> pieces
     mentions: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False)  # cache: see _mention_info
     span_facts: dict[str, Any] = field(default_factory=dict, repr=False)  # cache: see _span_facts
-    sports: Optional[SportsTeams] = None  # sports_teams.tsv + sports_cues.tsv (see sports_teams)
+
+
+def cache_store(
+    cache: dict[str, Any], key: str, value: Any, limit: int = RUN_CACHE_SIZE, max_key_chars: int = CACHED_KEY_CHARS
+) -> None:
+    """Keep ``value`` under ``key`` in a bounded per-worker cache: a key longer than
+    ``max_key_chars`` is never kept, and a cache holding ``limit`` entries is emptied first."""
+    if len(key) <= max_key_chars:
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = value
 
 
 def _data_lines(path: Path) -> Iterable[str]:
@@ -198,23 +209,19 @@ def _add_dotted_abbreviations(aliases: dict[str, AliasEntry], capitals: set[str]
     return added
 
 
-def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
-    """The alias entry for a mention (short all-capital aliases only in capitals)."""
-    key = fold(text)
-    entry = tables.aliases.get(key)
-    if entry is None:
-        return None
-    if text.isupper() or key not in tables.exact_case:
-        return entry
-    return None
-
-
 def _alias_key(text: str, tables: Tables) -> Optional[str]:
-    """The key of ``lookup_alias(text)``'s entry in ``tables.aliases``, or None."""
+    """The key of a mention's entry in ``tables.aliases`` (short all-capital aliases only in
+    capitals), or None."""
     key = fold(text)
     if key in tables.aliases and (text.isupper() or key not in tables.exact_case):
         return key
     return None
+
+
+def lookup_alias(text: str, tables: Tables) -> Optional[AliasEntry]:
+    """The alias entry for a mention (short all-capital aliases only in capitals)."""
+    key = _alias_key(text, tables)
+    return tables.aliases[key] if key is not None else None
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from typing import Any, Optional, Sequence
 
 from transforms.entities.candidates import Run, Span, _gazetteer_hits, _start
 from transforms.entities.features import run_features
-from transforms.entities.tables import CACHED_KEY_CHARS, RUN_CACHE_SIZE, Tables, _alias_key, fold, lookup_alias
+from transforms.entities.tables import Tables, _alias_key, cache_store, fold, lookup_alias
 
 
 def _bio_spans(run: Run, tags: Sequence[str], feats: Sequence[Sequence[str]]) -> list[Span]:
-    flat, base = run._flat, run._flat_base
+    flat, base = run._flat, run.base
     if len(tags) == 1:  # most runs are one word
         tag = tags[0]
         return [] if tag == "O" else [Span(base + flat[1], base + flat[2], tag[2:], "title" in feats[0])]
@@ -202,10 +202,7 @@ def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool
                 mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
                 _title_cut(mention, tables),
             )
-        if len(mention) <= CACHED_KEY_CHARS:
-            if len(tables.span_facts) >= RUN_CACHE_SIZE:
-                tables.span_facts.clear()
-            tables.span_facts[mention] = facts
+        cache_store(tables.span_facts, mention, facts)
     return facts
 
 
