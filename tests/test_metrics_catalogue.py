@@ -12,7 +12,6 @@ a name (or a kind) not in the catalogue fails, whichever stage emits it.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import apache_beam as beam

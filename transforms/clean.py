@@ -150,7 +150,6 @@ def _required_keys(items: list, left: bool, right: bool) -> Optional[frozenset]:
     run: set[str] = {""}
     run_left = left
     boundary = left
-    n = len(items)
     for i, (op, av) in enumerate(items):
         at_boundary = op is _C.AT and av in (_C.AT_BOUNDARY, _C.AT_BEGINNING, _C.AT_BEGINNING_STRING)
         expanded = None if at_boundary else _expand([(op, av)])

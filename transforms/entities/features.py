@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from transforms.entities.candidates import MAX_RUN_TOKENS, Run, _context_word
-from transforms.entities.tables import WORD_CACHE_SIZE, Tables
+from transforms.entities.tables import WORD_CACHE_SIZE, Tables, cache_store
 
 
 _NO_CLUSTER = ("-", "-")
@@ -106,11 +106,7 @@ def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
     coarse, fine = tables.clusters.get(lw, _NO_CLUSTER)
     feats += ("c=" + coarse, "cc=" + fine, *_brown_features(word, tables))
     info = (lw, common, feats)
-    if len(word) <= 40:
-        cache = tables.word_features
-        if len(cache) >= WORD_CACHE_SIZE:
-            cache.clear()
-        cache[word] = info
+    cache_store(tables.word_features, word, info, WORD_CACHE_SIZE, 40)
     return info
 
 
