@@ -18,7 +18,6 @@ def clear_caches(tables: Tables) -> None:
     for cache in (tables.word_features, tables.run_pieces, tables.mentions, tables.span_facts):
         cache.clear()
     _shape.cache_clear()
-    _brown_tuple.cache_clear()
     _context_word.cache_clear()
     _RUN_FEATURES.clear()
 
@@ -113,15 +112,10 @@ def _word_info(word: str, tables: Tables) -> tuple[str, bool, tuple[str, ...]]:
 def _brown_features(word: str, tables: Tables) -> tuple[str, ...]:
     """Brown-cluster path prefixes and the capitalisation odds of an English word form (an
     all-capital word missing from the table is looked up in title case: "ROTTERDAM")."""
-    entry = tables.brown.get(word)
-    if entry is None and word.isupper():
-        entry = tables.brown.get(word[:1] + word[1:].lower())
-    return () if entry is None else _brown_tuple(*entry)
-
-
-@lru_cache(maxsize=1 << 13)  # one per cluster and odds bucket (~5,000)
-def _brown_tuple(bits: str, odds: str) -> tuple[str, ...]:
-    return ("b4=" + bits[:4], "b6=" + bits[:6], "b10=" + bits[:10], "b=" + bits, "odds=" + odds)
+    feats = tables.brown.get(word)
+    if feats is None and word.isupper():
+        feats = tables.brown.get(word[:1] + word[1:].lower())
+    return feats or ()
 
 
 def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:

@@ -50,7 +50,7 @@ class Tables:
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
     function_words: frozenset[str]  # closed-class words of each language (../function_words.json), connectors
     clusters: dict[str, tuple[str, str]]  # casefolded word -> (cluster of 64, cluster of 256)
-    brown: dict[str, tuple[str, str]]  # English word form -> (Brown path, odds bucket; brown_clusters.tsv)
+    brown: dict[str, tuple[str, ...]]  # English word form -> its Brown-cluster CRF features (brown_clusters.tsv)
     org_first: frozenset[str]  # words heading an organisation's name ("pt", "partai"; org_cues.tsv)
     org_last: frozenset[str]  # words ending one, or heading it before "of" ("university", "news")
     org_suffix: frozenset[str]  # legal forms ending a company's name ("ltd", "tbk")
@@ -103,12 +103,20 @@ def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _read_brown(path: Path) -> dict[str, tuple[str, str]]:
-    """Word form -> (Brown path, capitalisation odds rounded and capped to -3..3, or "-")."""
-    out: dict[str, tuple[str, str]] = {}
+def _read_brown(path: Path) -> dict[str, tuple[str, ...]]:
+    """Word form -> its CRF features: Brown path prefixes (4, 6, 10 bits, whole) and capitalisation
+    odds rounded and capped to -3..3 ("-" when unknown); one shared tuple per cluster and bucket."""
+    out: dict[str, tuple[str, ...]] = {}
+    shared: dict[tuple[str, str], tuple[str, ...]] = {}
     for line in _data_lines(path):
         word, bits, odds = line.split("\t")
-        out[word] = (bits, odds if odds == "-" else str(max(-3, min(3, round(float(odds))))))
+        bucket = odds if odds == "-" else str(max(-3, min(3, round(float(odds)))))
+        feats = shared.get((bits, bucket))
+        if feats is None:
+            feats = shared[(bits, bucket)] = (
+                "b4=" + bits[:4], "b6=" + bits[:6], "b10=" + bits[:10], "b=" + bits, "odds=" + bucket,
+            )
+        out[word] = feats
     return out
 
 
