@@ -26,6 +26,7 @@ from pathlib import Path
 import pycrfsuite
 
 from benchmarks.ner_eval import article_contexts, counts, prf_table
+from benchmarks.report import emit
 from ner.corpus import load_json
 from ner.train import CONFIG, EN_NEWS, train
 from transforms import entities as ent
@@ -45,9 +46,8 @@ def cross_validate(config: dict, k: int) -> dict:
     pooled = {mode: (Counter(), Counter(), Counter()) for mode in ("alone", "in_article")}
     started = time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir, model = Path(tmp) / "entities", Path(tmp) / "model.crfsuite"
-        shutil.copytree(ent.DATA_DIR, data_dir)
-        shutil.copy(ent.DATA_DIR.parent / "function_words.json", tmp)  # read from the parent directory
+        shutil.copytree(ent.DATA_DIR.parent, Path(tmp) / "data")  # load_tables also reads files beside entities/
+        data_dir, model = Path(tmp) / "data" / ent.DATA_DIR.name, Path(tmp) / "model.crfsuite"
         for block in folds(len(sentences), k):
             held = [sentences[i] for i in block]
             print(train(config, model, data_dir, frozenset(s.text for s in held)), flush=True)
@@ -82,8 +82,7 @@ def main() -> None:
         config["train"][dataset] = int(weight)
     config["train"] = {d: w for d, w in config["train"].items() if w > 0}
     result = cross_validate(config, args.folds)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    emit(result, args.out, echo=False, indent=1, ensure_ascii=True)
     for mode in ("alone", "in_article"):
         table = result[mode]
         print(f"{mode:10s} F1 {table['all']['f1']:.3f}  "

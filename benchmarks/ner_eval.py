@@ -19,8 +19,9 @@ import statistics
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
+from benchmarks.report import emit
 from ner.adjudicate_ugm import DEFAULTS as ADJUDICATED
 from ner.corpus import DATASETS, Sentence, body_variants, load, load_json, scrapinghub_bodies, sentences_of
 from ner.train import EN_NEWS, load_nerp_recased
@@ -58,9 +59,7 @@ def prf_table(tp: Counter[str], fp: Counter[str], fn: Counter[str]) -> dict:
 def counts(sentences: list[Sentence], resources: ent.EntityResources, use_rules: bool,
            contexts: Optional[list[Optional[tuple[str, int]]]] = None) -> tuple[Counter[str], ...]:
     """True positives, false positives and false negatives per label (see ``score``)."""
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
+    pairs: list[tuple[set, set]] = []
     tagged: dict[str, list] = {}  # article text -> its entities (several sentences per article)
     for i, s in enumerate(sentences):
         gold = set(s.gold)
@@ -73,11 +72,21 @@ def counts(sentences: list[Sentence], resources: ent.EntityResources, use_rules:
                 tagged[body] = ent.find_entities(body, resources, use_rules)
             end = offset + len(s.text)
             pred = {(e.start - offset, e.end - offset, e.label) for e in tagged[body] if offset <= e.start and e.end <= end}
-        for _, _, label in pred & gold:
+        pairs.append((gold, pred))
+    return tally(pairs)
+
+
+def tally(pairs: Iterable[tuple[set, set]]) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """True positives, false positives and false negatives per label over (gold, predicted) span sets."""
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for gold, pred in pairs:
+        for *_, label in pred & gold:
             tp[label] += 1
-        for _, _, label in pred - gold:
+        for *_, label in pred - gold:
             fp[label] += 1
-        for _, _, label in gold - pred:
+        for *_, label in gold - pred:
             fn[label] += 1
     return tp, fp, fn
 
@@ -193,7 +202,7 @@ def main() -> None:
     for name, texts, repeat in sets if not args.no_speed else ():
         results["speed"][name] = speed(texts, resources, repeat)
         print(f"speed {name}: {results['speed'][name]}")
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    emit(results, args.out, echo=False, indent=1, ensure_ascii=True)
     print(f"results written to {args.out}")
 
 

@@ -34,13 +34,12 @@ import json  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable, Iterable  # noqa: E402
 
 import spacy  # noqa: E402
 
-from benchmarks.ner_eval import articles_of, english_news  # noqa: E402
+from benchmarks.ner_eval import articles_of, english_news, prf_table, tally  # noqa: E402
 from benchmarks.report import emit  # noqa: E402
 from ner.corpus import Sentence, load, load_json  # noqa: E402
 from ner.train import EN_NEWS  # noqa: E402
@@ -50,7 +49,7 @@ from transforms import entities as ent  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "ner_model_choice.json"
-LABELS = ("PER", "ORG", "LOC")
+LABELS = ent.LABELS
 # dataset -> language; NERP is scored recased only (raw NERP is all lower case: 0 for every system)
 DATASETS = {"nerugm": "id", "nergrit": "id", "nerp-recased": "id", "wikiann-en": "en", "en-news-hand": "en"}
 
@@ -58,27 +57,8 @@ Span = tuple[int, int, str]
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+|\n+")
 
 
-def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "gold": tp + fn}
-
-
 def score(gold: list[set[Span]], pred: list[set[Span]]) -> dict:
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    for g, p in zip(gold, pred):
-        for *_, label in p & g:
-            tp[label] += 1
-        for *_, label in p - g:
-            fp[label] += 1
-        for *_, label in g - p:
-            fn[label] += 1
-    out = {label: prf(tp[label], fp[label], fn[label]) for label in LABELS}
-    out["all"] = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
-    return out
+    return prf_table(*tally(zip(gold, pred)))
 
 
 def is_candidate(sentence: str) -> bool:
