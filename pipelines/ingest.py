@@ -44,8 +44,8 @@ from transforms.clean import CleanArticles
 from transforms.entities import ExtractEntities
 from transforms.file_io import ReadArticleFiles, WriteJsonLines
 from transforms.kafka_io import (
-    KafkaPartition, ReadFromKafka, WriteToKafka, kafka_error_message, finish_bounded_read, plan_bounded_read,
-    request_stop, stop_requested,
+    KafkaPartition, ReadFromKafka, TopicNotFoundError, WriteToKafka, kafka_error_message, finish_bounded_read,
+    plan_bounded_read, request_stop, stop_requested,
 )
 from transforms.language import TagLanguage
 from transforms.parse import ParseArticles
@@ -403,7 +403,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
 
         try:  # a bounded read plans its partitions here, against the brokers
             bounded_plan = build_kafka_pipeline(pipeline, ingest, kafka, streaming, output, sink)
-        except KafkaError as error:
+        except (KafkaError, TopicNotFoundError) as error:
             print(kafka_error_message(kafka_config(kafka), error), file=sys.stderr)
             return 1
     else:

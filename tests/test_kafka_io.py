@@ -13,7 +13,7 @@ from apache_beam.utils.timestamp import Timestamp
 from pipelines.options import KafkaOptions, kafka_config
 from transforms.kafka_io import (
     END_ESTIMATES, UNBOUNDED_STOP, EndOffsetEstimates, KafkaConfig, KafkaOffsetTracker, PartitionRange,
-    kafka_error_message,
+    TopicNotFoundError, kafka_error_message,
     _PartitionRestrictions, KafkaPartition, ReadFromKafka, ReadSettings, event_time_of, parse_api_version, parse_event_time, range_progress,
     producer_settings, raw_record_of, record_key,
 )
@@ -354,7 +354,16 @@ def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch
     assert ("--kafka_api_version" in err) is hinted
 
 
-@pytest.mark.parametrize("failure", [UNREACHABLE, REFUSED])
+MISSING_TOPIC = ("TopicNotFoundError", "Kafka topic 'raw' not found (waited 30 s for it to be created)",
+                 "error: Kafka at b9.invalid:9092: Kafka topic 'raw' not found (waited 30 s")
+
+
+def test_kafka_error_message_names_a_missing_topic():
+    message = kafka_error_message(KafkaConfig("k7.invalid:9093"), TopicNotFoundError("Kafka topic 'x' not found"))
+    assert message == "error: Kafka at k7.invalid:9093: Kafka topic 'x' not found"
+
+
+@pytest.mark.parametrize("failure", [UNREACHABLE, REFUSED, MISSING_TOPIC])
 def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, failure):
     from kafka import errors
 
@@ -363,7 +372,7 @@ def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch,
     error_name, detail, message = failure
 
     def unreachable(*args, **kwargs):
-        raise getattr(errors, error_name)(detail)
+        raise (TopicNotFoundError if error_name == "TopicNotFoundError" else getattr(errors, error_name))(detail)
 
     monkeypatch.setattr(ingest, "plan_bounded_read", unreachable)
     status = ingest.run(["--kafka_bootstrap_servers", "b9.invalid:9092", "--input_topic", "raw",

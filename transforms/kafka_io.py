@@ -130,7 +130,8 @@ NEGOTIATION_HINT = ("\n(the API version was to be negotiated: a broker that cann
 
 def kafka_error_message(config: KafkaConfig, error: Exception) -> str:
     """A message saying what failed (plus a version hint when the brokers could not be reached
-    while negotiating): no connection, authentication or authorization refused, or another error."""
+    while negotiating): no connection, authentication or authorization refused, a missing topic,
+    or another error."""
     from kafka import errors
 
     detail = str(error)  # kafka-python's errors name their class; others get it added
@@ -146,6 +147,8 @@ def kafka_error_message(config: KafkaConfig, error: Exception) -> str:
         return f"error: Kafka at {brokers} refused the authentication: {detail}"
     if isinstance(error, errors.AuthorizationError):
         return f"error: Kafka at {brokers} denied access: {detail}"
+    if isinstance(error, TopicNotFoundError):
+        return f"error: Kafka at {brokers}: {error}"
     return f"error: Kafka at {brokers} failed the request: {detail}"
 
 
@@ -298,9 +301,17 @@ class KafkaPartition(NamedTuple):
         return self.stop < UNBOUNDED_STOP
 
 
-def list_partitions(consumer, topic: str, timeout_s: float = 30.0) -> list[int]:
-    """The partition ids of ``topic`` (fresh metadata); waits ``timeout_s`` for a new topic
-    to be auto-created, then raises."""
+TOPIC_WAIT_SECONDS = 30.0  # how long a read waits for a topic it cannot find to be auto-created
+
+
+class TopicNotFoundError(LookupError):
+    """A topic to read does not exist, even after waiting for a broker to auto-create it."""
+
+
+def list_partitions(consumer, topic: str, timeout_s: Optional[float] = None) -> list[int]:
+    """The partition ids of ``topic`` (fresh metadata); waits ``timeout_s`` (default
+    ``TOPIC_WAIT_SECONDS``) for a new topic to be auto-created, then raises TopicNotFoundError."""
+    timeout_s = TOPIC_WAIT_SECONDS if timeout_s is None else timeout_s
     deadline = time.monotonic() + timeout_s
     consumer.topics()  # forces a metadata request: partitions added since are seen
     ids = consumer.partitions_for_topic(topic)
@@ -309,7 +320,7 @@ def list_partitions(consumer, topic: str, timeout_s: float = 30.0) -> list[int]:
         consumer.topics()
         ids = consumer.partitions_for_topic(topic)
     if not ids:
-        raise RuntimeError(f"Kafka topic {topic!r} not found")
+        raise TopicNotFoundError(f"Kafka topic {topic!r} not found (waited {timeout_s:g} s for it to be created)")
     return sorted(ids)
 
 
@@ -342,7 +353,7 @@ def plan_topic_partitions(consumer, partitions: Sequence[Any], bounded: bool,
 
 
 def plan_partitions(consumer, topics: Sequence[str], bounded: bool, start_from: str = "earliest",
-                    timeout_s: float = 30.0) -> list[KafkaPartition]:
+                    timeout_s: Optional[float] = None) -> list[KafkaPartition]:
     """Where to read every partition of ``topics`` (see ``plan_topic_partitions``)."""
     from kafka import TopicPartition
 

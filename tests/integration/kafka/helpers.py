@@ -15,7 +15,7 @@ from typing import Iterable, Optional, Sequence
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from transforms.kafka_io import list_partitions
+from transforms.kafka_io import TopicNotFoundError, list_partitions
 
 ROOT = Path(__file__).resolve().parents[3]
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
@@ -98,7 +98,7 @@ def read_topic(topic: str, expect: int, timeout: float = 60.0, settle: float = 1
     try:
         try:
             partitions = list_partitions(consumer, topic, timeout_s=min(30.0, timeout))
-        except RuntimeError:  # a topic nobody wrote to does not exist
+        except TopicNotFoundError:  # a topic nobody wrote to does not exist
             return []
         tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from tests.integration.kafka.helpers import (
-    BOOTSTRAP, ROOT, SUBPROCESS_ENV, all_positions, committed_offsets, end_offsets, ingest_args, positions, publish,
+    API_FLAG, BOOTSTRAP, ROOT, SUBPROCESS_ENV, all_positions, committed_offsets, end_offsets, ingest_args, positions, publish,
     read_topic, run_ingest, start_ingest, stop, synthetic_article, unique_topic,
 )
 
@@ -187,3 +187,19 @@ def test_streaming_reads_partitions_added_while_it_runs(kafka_broker, tmp_path):
         assert "new partition" in _log(tmp_path)
     finally:
         stop(job)
+
+
+def test_a_replay_of_a_topic_that_does_not_exist_says_so_without_a_traceback(kafka_broker, monkeypatch, capsys,
+                                                                             tmp_path):
+    from pipelines import ingest
+    from transforms import kafka_io
+
+    monkeypatch.setattr(kafka_io, "TOPIC_WAIT_SECONDS", 1.0)  # the broker auto-creates on produce, not on a read
+    missing = unique_topic("missing")
+    status = ingest.run(["--kafka_bootstrap_servers", BOOTSTRAP, "--kafka_api_version", API_FLAG,
+                         "--input_topic", missing, "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"error: Kafka at {BOOTSTRAP}: Kafka topic {missing!r} not found (waited 1 s" in err
+    assert "Traceback" not in err
+    assert not any((tmp_path / "out").rglob("*.jsonl"))  # nothing written
