@@ -7,7 +7,9 @@ exact character span and type (PER/ORG/LOC), computed with the stage's own pure 
 ``find_entities`` (candidate runs + CRF + gazetteer rules), and again with the CRF alone
 (``use_rules=False``). English news sentences are scored twice: each sentence alone, and inside
 its ScrapingHub article (the stage tags whole bodies and uses the article as context: surname ->
-full name, one type per name), keeping the entities that lie inside the sentence. Speed: articles of ~3 KB built from held-out sentences (and the seed
+full name, one type per name), keeping the entities that lie inside the sentence. The test split
+adds a second English news test set (``ner/newspaper4k_text.py``: newspaper4k's English test
+articles, hand-annotated; its text is fetched once from PyPI) and both English sets pooled. Speed: articles of ~3 KB built from held-out sentences (and the seed
 samples), CPU-seconds by ``time.process_time``, one process, after loading.
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from benchmarks.report import emit
+from ner import newspaper4k_text
 from ner.adjudicate_ugm import DEFAULTS as ADJUDICATED
 from ner.corpus import DATASETS, Sentence, body_variants, load, load_json, scrapinghub_bodies, sentences_of
 from ner.train import EN_NEWS, load_nerp_recased
@@ -91,12 +94,13 @@ def tally(pairs: Iterable[tuple[set, set]]) -> tuple[Counter[str], Counter[str],
     return tp, fp, fn
 
 
-def article_contexts(sentences: list[Sentence], keys: Optional[list[str]] = None) -> list[Optional[tuple[str, int]]]:
-    """Each English news sentence's ScrapingHub article body and its offset there (the body as
-    extracted, else with line breaks as spaces; the first article containing it; None if none
-    does). ``keys`` limits the search to the named articles (the dev file lists its own)."""
-    truth = scrapinghub_bodies()
-    variants = [v for k in (keys if keys else truth) if k in truth for v in body_variants(truth[k])]
+def article_contexts(sentences: list[Sentence], bodies: Optional[Iterable[str]] = None,
+                     ) -> list[Optional[tuple[str, int]]]:
+    """Each sentence's article body and its offset there (the body as extracted, else with line
+    breaks as spaces; the first article containing it; None if none does). ``bodies`` are the
+    articles to search, by default every ScrapingHub English news body."""
+    bodies = scrapinghub_bodies().values() if bodies is None else bodies
+    variants = [v for body in bodies for v in body_variants(body)]
     out: list[Optional[tuple[str, int]]] = []
     for s in sentences:
         found = None
@@ -161,12 +165,24 @@ def main() -> None:
     extra = [("nerp-recased", "id"), ("en-news-hand", "en")]
     if NERUGM_ADJUDICATED[args.split].exists():
         extra.append(("nerugm-adjudicated", "id"))
+    if args.split == "test":  # a test set only (ner/newspaper4k_text.py), then both English sets pooled
+        extra += [("en-news-n4k", "en"), ("en-news-pooled", "en")]
+    english: dict[str, tuple[list[Sentence], list]] = {}  # dataset -> (sentences, article contexts)
     for dataset, lang in [(d, l) for d, (l, _) in DATASETS.items()] + extra:
+        contexts = None
         if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
             sentences = load_nerp_recased(args.split, cased)
         elif dataset == "en-news-hand":  # English news sentences annotated for this project (dev/test files)
             en_news = json.loads(EN_NEWS[args.split].read_text(encoding="utf-8"))
             sentences = sentences_of(en_news)
+            truth = scrapinghub_bodies()
+            contexts = article_contexts(sentences, [truth[k] for k in en_news.get("articles") or truth])
+        elif dataset == "en-news-n4k":
+            sentences = newspaper4k_text.load_annotations()
+            contexts = article_contexts(sentences, newspaper4k_text.articles().values())
+        elif dataset == "en-news-pooled":
+            sentences = [s for rows, _ in english.values() for s in rows]
+            contexts = [c for _, found in english.values() for c in found]
         elif dataset == "nerugm-adjudicated":
             sentences = load_json(NERUGM_ADJUDICATED[args.split])
         else:
@@ -180,8 +196,8 @@ def main() -> None:
         row = results["f1"][dataset]
         print(f"{dataset:11s} {lang}  stage F1 {row['stage']['all']['f1']:.3f}  crf-only {row['crf_only']['all']['f1']:.3f}  "
               + "  ".join(f"{l} {row['stage'][l]['f1']:.3f}" for l in ent.LABELS))
-        if dataset == "en-news-hand":  # also each sentence inside its article (the stage uses document context)
-            contexts = article_contexts(sentences, en_news.get("articles"))
+        if contexts is not None:  # English news: also each sentence inside its article (the stage uses document context)
+            english[dataset] = (sentences, contexts)
             row["in_article"] = {
                 "sentences_found": sum(c is not None for c in contexts),
                 "stage": score(sentences, resources, True, contexts),
