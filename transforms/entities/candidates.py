@@ -4,8 +4,10 @@ gazetteer tags and trusted aliases attached), and the stage's value types Token,
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple, Optional, Sequence
 
 from transforms.entities.tables import (
@@ -305,6 +307,27 @@ class Span:
     end: int
     label: str
     title: bool = False  # a title word ("Presiden", "spokesperson") announces it
+
+
+class SpanIndex:
+    """Spans in text order (sorted by start) indexed for overlap queries by bisection: with the
+    starts and the running maximum of the ends, the spans starting before a range's end that reach
+    past its start begin where that maximum first passes the start (built on first use)."""
+
+    __slots__ = ("spans", "_starts", "_reach")
+
+    def __init__(self, spans: Sequence[Span]):
+        self.spans = spans
+        self._starts: Optional[list[int]] = None
+        self._reach: list[int] = []
+
+    def first_overlap(self, start: int, end: int) -> Optional[Span]:
+        """The first span (in text order) overlapping ``[start, end)``, else None."""
+        if self._starts is None:
+            self._starts = [s.start for s in self.spans]
+            self._reach = list(accumulate((s.end for s in self.spans), max))
+        j = bisect_right(self._reach, start)
+        return self.spans[j] if j < bisect_left(self._starts, end) else None
 
 
 def _gazetteer_hits(text: str, tokens: Sequence[Token], gaz: Sequence[str], tables: Tables) -> list[Any]:
