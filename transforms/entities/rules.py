@@ -25,7 +25,7 @@ def organisation_cues(text: str, run: Run, spans: list[Span], tables: Tables, ta
     probability of ORG over the span's tokens is at least ``ORG_UNSURE``: "Dinas Perikanan
     Maluku"; a confident place stays). ``tagger`` must have tagged ``run`` last."""
     out: list[Span] = []
-    folded = run.folded if run.folded is not None else [fold(t.text) for t in run.tokens]
+    folded = run.folded
     starts = [t.start for t in run.tokens]
     for span in spans:
         if span.label in ("PER", "LOC"):

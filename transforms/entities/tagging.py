@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from transforms.entities.candidates import Run, Span, SpanIndex, _gazetteer_hits, _start
+from transforms.entities.candidates import Run, Span, SpanIndex, _start
 from transforms.entities.features import run_features
 from transforms.entities.tables import Tables, _alias_key, cache_store, fold, lookup_alias
 
@@ -42,8 +42,7 @@ def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
 def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
     """Longest trusted-alias matches inside one run (curated aliases and countries; with
     ``trusted_only=False`` also the generated gazetteer's places)."""
-    hits = run.hits if run.hits is not None else _gazetteer_hits(text, run.tokens, run.gaz, tables)
-    base = run.base if run.hits is not None else 0
+    hits, base = run.hits, run.base
     spans = []
     for i in range(0, len(hits), 3):
         entry = tables.aliases[hits[i + 2]]
