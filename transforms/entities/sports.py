@@ -29,7 +29,7 @@ def _team_of(words: tuple[str, ...], teams: SportsTeams) -> Optional[frozenset[i
 
 def _team_then_player(run: Run, k: int, overlap: SpanIndex, teams: SportsTeams) -> list[Span]:
     """A run whose first ``k`` words name a team: the team, then the rest of the run as a player
-    after a position ("Browns QB Jo Ray") or as the model typed it (``overlap``: the model's spans)."""
+    after a position ("Browns FB Jo Ray") or as the model typed it (``overlap``: the model's spans)."""
     tokens = run.tokens
     out = [Span(tokens[0].start, tokens[k - 1].end, "ORG")]
     j = k
