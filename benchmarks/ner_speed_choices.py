@@ -54,7 +54,7 @@ def every_token_runs(text: str, tables: ent.Tables) -> list[ent.Run]:
         tokens = [ent.Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(line)]
         for k in range(0, len(tokens), 40):
             part = tokens[k : k + 40]
-            runs.append(ent.Run.from_tokens(line, part, k == 0, ent.gazetteer_tags([t.text for t in part], tables)))
+            runs.append(ent.Run.from_tokens(line, part, k == 0, ent.gazetteer_tags([t.text for t in part], tables), tables))
     return runs
 
 

@@ -335,13 +335,26 @@ def test_cached_run_pieces_match_a_fresh_computation(resources: ent.EntityResour
     hits = 0
     for t in texts:  # the cached gazetteer matches, shifted to the run's place, equal a scan of the text
         for r in ent.candidate_runs(t, tables):
-            plain = ent.Run.from_tokens(t, r.tokens, r.sentence_start, r.gaz, r.known)
-            assert list(r.folded) == [ent.fold(tok.text) for tok in r.tokens]
+            plain = ent.Run.from_tokens(t, r.tokens, r.sentence_start, r.gaz, tables, r.known)
+            assert list(r.folded) == [ent.fold(tok.text) for tok in r.tokens] == list(plain.folded)
             for trusted in (True, False):
                 got = ent.gazetteer_spans(t, r, tables, trusted_only=trusted)
                 assert got == ent.gazetteer_spans(t, plain, tables, trusted_only=trusted)
                 hits += len(got)
     assert hits
+
+
+def test_runs_built_from_tokens_serve_the_rules_that_read_folded_words_and_matches(resources) -> None:
+    from transforms.entities.candidates import _drop_initial_common_word
+
+    tables = resources.tables
+    text = "Imagine New Mexico without snow, wrote Lu Pham.\nWild 4, Sabres 1: Minnesota won again.\nThe Boston Bruins beat Ottawa."
+    runs = ent.candidate_runs(text, tables)
+    plain = [ent.Run.from_tokens(text, r.tokens, r.sentence_start, r.gaz, tables, r.known) for r in runs]
+    teams = ent.sports_teams(text, plain, [], tables)
+    assert teams == ent.sports_teams(text, runs, [], tables)
+    assert any(text[s.start : s.end] == "Boston Bruins" and s.label == "ORG" for s in teams)
+    assert _drop_initial_common_word(plain[0], tables).words == ("New", "Mexico")
 
 
 def test_run_pattern_matches_its_plain_form(resources: ent.EntityResources) -> None:

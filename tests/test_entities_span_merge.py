@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from transforms import entities as ent
-from transforms.entities.candidates import Span
-from transforms.entities.sports import _FirstOverlap
+from transforms.entities.candidates import Span, SpanIndex
 from transforms.entities.tagging import _replaced_by
 
 _spans = st.lists(
@@ -43,7 +42,7 @@ def test_first_overlap_equals_a_scan_in_text_order(spans, start, length):
     spans = sorted(spans, key=lambda s: s.start)
     end = start + length
     expected = next((s for s in spans if s.start < end and start < s.end), None)
-    assert _FirstOverlap(spans)(start, end) is expected
+    assert SpanIndex(spans).first_overlap(start, end) is expected
 
 
 def test_many_team_headed_lines_keep_the_models_type_of_each_player(resources):

@@ -110,6 +110,16 @@ def test_a_team_then_a_position_then_a_player(resources: ent.EntityResources) ->
     assert labels.get(("Tomas Whitfield", text.index("Tomas"))) == "PER"
 
 
+def test_a_position_word_after_a_team_or_its_home(resources: ent.EntityResources) -> None:
+    text = "The Ottawa Senators won on Saturday.\nLate on, Ottawa LW Kalle Brunnhofer scored twice."
+    labels = _labels(text, resources)
+    assert labels.get(("Ottawa", text.index("Ottawa LW"))) == "ORG"
+    assert labels.get(("Kalle Brunnhofer", text.index("Kalle"))) == "PER"
+    # a position that is also a title (cut before a name) still counts ending a run
+    text = "The Cleveland Browns lost again on Sunday.\nIn the end, Cleveland QB went down hurt."
+    assert _label(text, "Cleveland", resources, nth=1) == "ORG"
+
+
 def test_one_team_name_said_twice_is_no_sports_article() -> None:
     text = "The Jazz played on. Crowds loved the Jazz, and the Rockets lit the sky over Utah."
     labels = _rule_labels(text)

@@ -123,9 +123,9 @@ def find_entities(
         found = model_spans(run, tables, resources.tagger)
         if use_rules:
             start = run.start if run.sentence_start else -1
-            gazetteer = gazetteer_spans(text, run, tables) if run.hits is None or run.hits else []
+            gazetteer = gazetteer_spans(text, run, tables) if run.hits else []
             found = combine(text, found, gazetteer, tables, start)
-            if len(run.words) > 1 and (run.folded is None or not tables.org_words.isdisjoint(run.folded)):
+            if len(run.words) > 1 and not tables.org_words.isdisjoint(run.folded):
                 # an organisation cue word in the run (the tagger still holds the run's marginals)
                 found = organisation_cues(text, run, found, tables, resources.tagger)
             if headlines.on_headline(run.start):

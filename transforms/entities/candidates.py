@@ -4,8 +4,10 @@ gazetteer tags and trusted aliases attached), and the stage's value types Token,
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple, Optional, Sequence
 
 from transforms.entities.tables import (
@@ -44,7 +46,7 @@ class Run:
     ``known`` is the trusted alias the whole run spells, if any (then no model call is needed
     and the context words are never computed). ``hits`` are gazetteer matches (start, end, alias
     key, ...) at offset ``base``. A run keeps its tokens as a flat tuple (text, start, end, ...)
-    relative to ``base`` (``words``: their texts, ``folded``: casefolded, when known) and makes
+    relative to ``base`` (``words``: their texts, ``folded``: their :func:`fold`) and makes
     :class:`Token` objects only when asked; :meth:`from_tokens` builds one from tokens."""
 
     __slots__ = ("text", "sentence_start", "gaz", "known", "hits", "base", "folded", "start", "end", "words",
@@ -52,7 +54,7 @@ class Run:
 
     def __init__(
         self, text: str, sentence_start: bool, gaz: Sequence[str], known: Optional[AliasEntry],
-        hits: Optional[tuple[Any, ...]], base: int, folded: Optional[tuple[str, ...]], flat: tuple[Any, ...],
+        hits: tuple[Any, ...], base: int, folded: tuple[str, ...], flat: tuple[Any, ...],
         words: tuple[str, ...],
     ):
         self.text, self.sentence_start, self.gaz, self.known = text, sentence_start, gaz, known
@@ -62,12 +64,15 @@ class Run:
 
     @classmethod
     def from_tokens(
-        cls, text: str, tokens: list[Token], sentence_start: bool, gaz: Sequence[str],
+        cls, text: str, tokens: list[Token], sentence_start: bool, gaz: Sequence[str], tables: Tables,
         known: Optional[AliasEntry] = None,
     ) -> Run:
-        """A run of ``tokens`` at absolute offsets (no cached gazetteer matches nor folded words)."""
-        run = cls(text, sentence_start, gaz, known, None, 0, None, tuple([x for t in tokens for x in t]),
-                  tuple([t.text for t in tokens]))
+        """A run of ``tokens`` at absolute offsets (``base`` 0), its gazetteer matches (of the tags
+        ``gaz``) and folded words computed here."""
+        run = cls(
+            text, sentence_start, gaz, known, tuple(_gazetteer_hits(text, tokens, gaz, tables)), 0,
+            tuple([fold(t.text) for t in tokens]), tuple([x for t in tokens for x in t]), tuple([t.text for t in tokens]),
+        )
         run._tokens = tokens
         return run
 
@@ -250,7 +255,7 @@ def _drop_initial_common_word(run: Run, tables: Tables) -> Run:
     first, flat, hits = run.folded[0], run._flat, run.hits
     if first not in tables.sentence_openers or not run.words[0][1:].islower():
         return run
-    if hits is None or len(hits) != 3 or hits[0] != flat[4] or hits[1] != flat[-1]:
+    if len(hits) != 3 or hits[0] != flat[4] or hits[1] != flat[-1]:
         return run
     entry = tables.aliases[hits[2]]
     return Run(
@@ -305,6 +310,27 @@ class Span:
     end: int
     label: str
     title: bool = False  # a title word ("Presiden", "spokesperson") announces it
+
+
+class SpanIndex:
+    """Spans in text order (sorted by start) indexed for overlap queries by bisection: with the
+    starts and the running maximum of the ends, the spans starting before a range's end that reach
+    past its start begin where that maximum first passes the start (built on first use)."""
+
+    __slots__ = ("spans", "_starts", "_reach")
+
+    def __init__(self, spans: Sequence[Span]):
+        self.spans = spans
+        self._starts: Optional[list[int]] = None
+        self._reach: list[int] = []
+
+    def first_overlap(self, start: int, end: int) -> Optional[Span]:
+        """The first span (in text order) overlapping ``[start, end)``, else None."""
+        if self._starts is None:
+            self._starts = [s.start for s in self.spans]
+            self._reach = list(accumulate((s.end for s in self.spans), max))
+        j = bisect_right(self._reach, start)
+        return self.spans[j] if j < bisect_left(self._starts, end) else None
 
 
 def _gazetteer_hits(text: str, tokens: Sequence[Token], gaz: Sequence[str], tables: Tables) -> list[Any]:

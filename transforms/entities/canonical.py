@@ -121,7 +121,7 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
     starts = sorted((s.start, s.end) for s in spans)
     added = []
     for run in runs:
-        folded = run.folded if run.folded is not None else [fold(w) for w in run.words]
+        folded = run.folded
         if parts.isdisjoint(folded):
             continue
         flat, base = run._flat, run.base  # (text, start, end) per token, at ``base``

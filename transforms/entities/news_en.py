@@ -85,11 +85,13 @@ def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> li
     return _replaced_by(spans, found)
 
 
+# A dateline opening a line; no part matches a newline, so each match lies within its line.
 _DATELINE = re.compile(
-    rf"[ \t]{{0,8}}(?P<place>{name_words(4)})"
+    rf"^[ \t]{{0,8}}(?P<place>{name_words(4)})"
     rf"(?:,[ \t]{{1,3}}(?P<state>{name_words(3)}))?"
     r"(?P<agency>[ \t]{1,3}\([^()\n]{1,40}\))?"
-    r"[ \t]{1,3}(?:[–—]|--?)[ \t]"
+    r"[ \t]{1,3}(?:[–—]|--?)[ \t]",
+    re.MULTILINE,
 )
 
 
@@ -100,23 +102,16 @@ def dateline_places(text: str, spans: list[Span], tables: Tables) -> list[Span]:
     an all-capitals word that is not a common one nor holds "&", so "Analysis – ..." and "R&D – ..."
     are left alone."""
     found: list[Span] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        m = _DATELINE.match(text, pos)
-        if m is not None:
-            place = m.group("place")
-            entry = lookup_alias(place, tables)
-            known = entry is not None and entry.label == "LOC"
-            # an all-capitals word with "&" is an abbreviation ("R&D", "AT&T"), not a place
-            shouted = place.isupper() and len(place) > 1 and "&" not in place and fold(place) not in tables.lowercase_words
-            if known or shouted or m.group("state") or m.group("agency"):
-                found.append(Span(m.start("place"), m.end("place"), "LOC"))
-                if m.group("state"):
-                    found.append(Span(m.start("state"), m.end("state"), "LOC"))
-        nl = text.find("\n", pos)
-        if nl < 0:
-            break
-        pos = nl + 1
+    for m in _DATELINE.finditer(text):
+        place = m.group("place")
+        entry = lookup_alias(place, tables)
+        known = entry is not None and entry.label == "LOC"
+        # an all-capitals word with "&" is an abbreviation ("R&D", "AT&T"), not a place
+        shouted = place.isupper() and len(place) > 1 and "&" not in place and fold(place) not in tables.lowercase_words
+        if known or shouted or m.group("state") or m.group("agency"):
+            found.append(Span(m.start("place"), m.end("place"), "LOC"))
+            if m.group("state"):
+                found.append(Span(m.start("state"), m.end("state"), "LOC"))
     return _replaced_by(spans, found)
 
 

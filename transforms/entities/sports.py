@@ -5,11 +5,10 @@ on an "A d. B" result line is a team."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from itertools import accumulate
+from bisect import bisect_right
 from typing import Optional, Sequence
 
-from transforms.entities.candidates import Run, Span, _start
+from transforms.entities.candidates import Run, Span, SpanIndex, _start
 from transforms.entities.patterns import name_words
 from transforms.entities.tables import SportsTeams, Tables, fold
 from transforms.entities.tagging import _replaced_by
@@ -28,27 +27,9 @@ def _team_of(words: tuple[str, ...], teams: SportsTeams) -> Optional[frozenset[i
     return teams.full.get(words) or teams.names.get(words) or teams.homes.get(words)
 
 
-class _FirstOverlap:
-    """The first of ``spans`` (in text order) overlapping a range, by bisection: with the starts
-    and the running maximum of the ends, the spans starting before the range's end that reach
-    past its start begin where that maximum first passes the start (built on first use)."""
-
-    def __init__(self, spans: Sequence[Span]):
-        self.spans = spans
-        self.starts: Optional[list[int]] = None
-        self.reach: list[int] = []
-
-    def __call__(self, start: int, end: int) -> Optional[Span]:
-        if self.starts is None:
-            self.starts = [s.start for s in self.spans]
-            self.reach = list(accumulate((s.end for s in self.spans), max))
-        j = bisect_right(self.reach, start)
-        return self.spans[j] if j < bisect_left(self.starts, end) else None
-
-
-def _team_then_player(run: Run, k: int, overlap: _FirstOverlap, teams: SportsTeams) -> list[Span]:
+def _team_then_player(run: Run, k: int, overlap: SpanIndex, teams: SportsTeams) -> list[Span]:
     """A run whose first ``k`` words name a team: the team, then the rest of the run as a player
-    after a position ("Browns QB Jo Ray") or as the model typed it (``overlap``: the model's spans)."""
+    after a position ("Browns FB Jo Ray") or as the model typed it (``overlap``: the model's spans)."""
     tokens = run.tokens
     out = [Span(tokens[0].start, tokens[k - 1].end, "ORG")]
     j = k
@@ -58,7 +39,7 @@ def _team_then_player(run: Run, k: int, overlap: _FirstOverlap, teams: SportsTea
     if j > k:
         out.append(Span(start, end, "PER"))
     else:
-        typed = overlap(start, end)
+        typed = overlap.first_overlap(start, end)
         if typed is not None:
             out.append(Span(start, end, typed.label))
     return out
@@ -78,7 +59,7 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
     ``spans`` come in text order (as :func:`find_entities` makes them).
     """
     teams = tables.sports
-    overlap = _FirstOverlap(spans)
+    overlap = SpanIndex(spans)
     found: list[Span] = []
     named: list[tuple[Run, frozenset[int]]] = []  # runs that are a team's name alone
     mentioned: set[int] = set()

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from itertools import accumulate
 from typing import Any, Optional, Sequence
 
-from transforms.entities.candidates import Run, Span, _gazetteer_hits, _start
+from transforms.entities.candidates import Run, Span, SpanIndex, _start
 from transforms.entities.features import run_features
 from transforms.entities.tables import Tables, _alias_key, cache_store, fold, lookup_alias
 
@@ -44,8 +42,7 @@ def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
 def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
     """Longest trusted-alias matches inside one run (curated aliases and countries; with
     ``trusted_only=False`` also the generated gazetteer's places)."""
-    hits = run.hits if run.hits is not None else _gazetteer_hits(text, run.tokens, run.gaz, tables)
-    base = run.base if run.hits is not None else 0
+    hits, base = run.hits, run.base
     spans = []
     for i in range(0, len(hits), 3):
         entry = tables.aliases[hits[i + 2]]
@@ -241,18 +238,10 @@ def _looks_like_name(text: str, tables: Tables) -> bool:
 
 
 def _replaced_by(spans: list[Span], found: list[Span]) -> list[Span]:
-    """``spans`` with those overlapping any of ``found`` replaced by ``found``, in text order.
-
-    O((n + m) log m): with ``found`` sorted by start and the running maximum of its ends, a span
-    overlaps one of them iff the furthest end among those starting before its end passes its start."""
+    """``spans`` with those overlapping any of ``found`` replaced by ``found``, in text order
+    (O((n + m) log m), see :class:`SpanIndex`)."""
     if not found:
         return spans
-    ordered = sorted(found, key=_start)
-    starts = [f.start for f in ordered]
-    reach = list(accumulate((f.end for f in ordered), max))
-    kept = []
-    for s in spans:
-        i = bisect_left(starts, s.end) - 1
-        if i < 0 or reach[i] <= s.start:
-            kept.append(s)
+    index = SpanIndex(sorted(found, key=_start))
+    kept = [s for s in spans if index.first_overlap(s.start, s.end) is None]
     return sorted(kept + found, key=_start)
