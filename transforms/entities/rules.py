@@ -8,10 +8,10 @@ import bisect
 import re
 from typing import Any, Optional
 
-from transforms.entities.canonical import _mention_info, _strip_possessive
+from transforms.entities.canonical import _strip_possessive
 from transforms.entities.candidates import _WORD_IN_RUN, Run, Span, gazetteer_tags
 from transforms.entities.features import org_cue_at
-from transforms.entities.tables import Tables, lookup_alias
+from transforms.entities.tables import Tables, fold, lookup_alias
 
 
 ORG_UNSURE = 0.2  # a place with an organisation cue word becomes ORG if the model gives ORG this much
@@ -77,16 +77,13 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
       Secretary" -> UK, "Kremlin Spokesman" -> Kremlin).
     """
     out: list[Span] = []
-    mentions = tables.mentions
     for span in spans:
         mention = text[span.start : span.end]
-        key = _strip_possessive(mention)
-        words = (mentions.get(key) or _mention_info(key, tables))[2]  # folded, cached for canonicalize
-        last = words[-1].rstrip(".") if words else ""
-        one_word = len(words) == 1
+        cut = max(mention.rfind(" "), mention.rfind("\t"), mention.rfind("\n"))
+        last = fold(_strip_possessive(mention[cut + 1 :]).rstrip("."))
         if (
             ((last in tables.event_heads or _doctrine(last, tables)) and " of " not in mention)
-            or (one_word and (_PLURAL_ACRONYM.fullmatch(mention) or _HYPHENATED_MODIFIER.fullmatch(mention)))
+            or (cut < 0 and (_PLURAL_ACRONYM.fullmatch(mention) or _HYPHENATED_MODIFIER.fullmatch(mention)))
         ):
             entry = lookup_alias(mention, tables)
             if entry is None or not entry.trusted:
@@ -98,7 +95,7 @@ def head_words(text: str, spans: list[Span], tables: Tables) -> list[Span]:
                 if known is not None:
                     out.append(known)
                 continue
-        elif span.label != "LOC" and last in tables.place_heads and (not one_word or span.label != "PER"):
+        elif span.label != "LOC" and last in tables.place_heads and (cut >= 0 or span.label != "PER"):
             entry = lookup_alias(mention, tables)
             if entry is None or not entry.trusted:
                 span = Span(span.start, span.end, "LOC", span.title)
