@@ -120,7 +120,7 @@ def token_starts(text: str, surface: str) -> list[int]:
 def new_span(text: str, item: str, near: tuple[int, int] | None = None) -> list:
     """[start, end, label] of a labelled surface; with ``near``, the occurrence overlapping or touching it."""
     surface, label = split_label(item)
-    surface, occurrence = split_occurrence(surface.strip())
+    surface, occurrence = split_occurrence(surface)
     starts = token_starts(text, surface)
     if occurrence is None and near is not None:
         # overlapping, or the adjacent token (a gold span on the wrong word)
@@ -176,7 +176,6 @@ def apply_ops(text: str, gold: list[list], ops: list[str], changes: Changes) -> 
             span[2] = None
         else:
             surface, label = split_label(op)
-            surface = surface.strip()
             span = kept[take(surface)]
             if span[2] == label:
                 raise ValueError(f"retype of {surface!r} to its own label {label}")

@@ -146,6 +146,13 @@ def unique_sentences(rows: Iterable[tuple[str, str, list[list]]]) -> list[Senten
     return out
 
 
+def claim_id(ident: str, seen: set[str]) -> None:
+    """Add sentence ID ``ident`` to ``seen``; ValueError when it is there already (annotated twice)."""
+    if ident in seen:
+        raise ValueError(f"{ident} annotated twice")
+    seen.add(ident)
+
+
 def annotated_lines(annotation: Path, candidates: dict[str, str],
                     seen: set[str] | None = None) -> Iterator[tuple[str, str, list[list]]]:
     """(ID, sentence, sorted spans) of each annotation line; a bad line raises ValueError naming its place.
@@ -155,11 +162,9 @@ def annotated_lines(annotation: Path, candidates: dict[str, str],
 
     def parse(line: str) -> tuple[str, str, list[list]]:
         ident, items = parse_line(line)
-        if ident in seen:
-            raise ValueError(f"{ident} annotated twice")
+        claim_id(ident, seen)
         if ident not in candidates:
             raise ValueError(f"unknown sentence ID {ident}")
-        seen.add(ident)
         return ident, candidates[ident], annotate(candidates[ident], items)
 
     return parsed_lines(annotation, parse)

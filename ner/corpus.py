@@ -87,9 +87,10 @@ def split_occurrence(surface: str) -> tuple[str, int | None]:
 
 
 def split_label(item: str) -> tuple[str, str]:
-    """``surface=LABEL`` -> (surface as written, LABEL); ValueError when there is no ``=`` or LABEL is not in LABELS."""
+    """``surface=LABEL`` -> (surface, LABEL); ValueError when there is no ``=``, LABEL is not in LABELS,
+    or the surface is empty or has surrounding spaces (so no caller strips it)."""
     surface, sep, label = item.rpartition("=")
-    if not sep or label not in LABELS:
+    if not sep or label not in LABELS or not surface or surface != surface.strip():
         raise ValueError(f"bad labelled surface {item!r}")
     return surface, label
 

@@ -23,7 +23,7 @@ import argparse
 import re
 from pathlib import Path
 
-from ner.annotate_en import annotate, check_report, parse_line, parsed_lines, unique_sentences
+from ner.annotate_en import annotate, check_report, claim_id, parse_line, parsed_lines, unique_sentences
 from ner.corpus import Sentence
 
 FILES = sorted((Path(__file__).resolve().parent / "data").glob("en_written_*.tsv"))
@@ -38,9 +38,7 @@ def load_sentences(paths: list[Path] = FILES) -> list[Sentence]:
 
     def parse(line: str) -> tuple[str, str, list[list]]:
         ident, text, spans = parse_written_line(line)
-        if ident in seen_ids:
-            raise ValueError(f"{ident} written twice")
-        seen_ids.add(ident)
+        claim_id(ident, seen_ids)
         return ident, text, spans
 
     return unique_sentences(row for path in paths for row in parsed_lines(path, parse))

@@ -7,10 +7,14 @@ Every standard Beam flag (``--runner``, ``--streaming``, ``--direct_num_workers`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.parse import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from transforms.kafka_io import KafkaConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUT = str(PROJECT_ROOT / "samples" / "*")
@@ -138,7 +142,7 @@ class KafkaOptions(PipelineOptions):
         )
 
 
-def kafka_config(options) -> "KafkaConfig":
+def kafka_config(options) -> KafkaConfig:
     """The connection settings from parsed ``KafkaOptions`` (a view or an argparse namespace)."""
     from transforms.kafka_io import KafkaConfig, parse_api_version
 

@@ -16,7 +16,7 @@ def test_bytes_removed_counts_utf8_bytes_of_the_removed_clutter():
     with_clutter = f"{first}\n\n{CLUTTER}\n\n{second}"
     articles = [article(with_clutter), article(STORY), article("Advertisement\n\nSubscribe now")]  # last: dead letter
     pipeline = beam.Pipeline()
-    outputs = pipeline | beam.Create(articles, reshuffle=False) | CleanArticles()
+    pipeline | beam.Create(articles, reshuffle=False) | CleanArticles()
     result = pipeline.run()
     result.wait_until_finish()
     counters = {c.key.metric.name: c.committed for c in result.metrics().query(MetricsFilter().with_namespace("clean"))["counters"]}

@@ -136,12 +136,16 @@ def test_a_few_bare_links_are_still_removed():
     assert result.removed_kinds["url"] == 3 and "example" not in result.body
 
 
-def test_patterns_of_one_limited_kind_must_agree_on_the_limit():
-    from transforms.clean import ClutterPattern, _kind_limits
+def test_kind_limits_name_pattern_kinds_with_positive_limits():
+    from transforms.clean import ClutterPattern, kind_limits
 
-    def pattern(kind: str, limit):
-        return ClutterPattern(kind=kind, max_per_text=limit)
-
-    assert _kind_limits([pattern("link", 3), pattern("link", 3), pattern("promo", None)]) == {"link": 3}
-    with pytest.raises(ValueError, match="'link'"):
-        _kind_limits([pattern("link", 3), pattern("link", None)])
+    patterns = [ClutterPattern(kind="link"), ClutterPattern(kind="link"), ClutterPattern(kind="promo")]
+    assert kind_limits({"link": 2}, patterns) == {"link": 2}
+    assert kind_limits({}, patterns) == {}
+    with pytest.raises(ValueError, match="unknown kind 'links'"):
+        kind_limits({"links": 2}, patterns)  # a misspelt kind is an error, not a limit that never applies
+    for bad in (0, -1, 2.5, True, "3", None):
+        with pytest.raises(ValueError, match="'promo'"):
+            kind_limits({"promo": bad}, patterns)
+    with pytest.raises(ValueError, match="object"):
+        kind_limits([["link", 2]], patterns)

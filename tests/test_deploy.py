@@ -357,7 +357,7 @@ def test_stage_measures_are_reported_as_stage_dot_name_and_a_broken_measure_lose
     from apache_beam.testing.test_pipeline import TestPipeline
 
     pipeline = TestPipeline()
-    outputs = pipeline | beam.Create(["ab", "cde", ""]) | _Measured(batch)
+    pipeline | beam.Create(["ab", "cde", ""]) | _Measured(batch)
     result = pipeline.run()
     result.wait_until_finish()
     query = result.metrics().query(MetricsFilter().with_namespace("m"))

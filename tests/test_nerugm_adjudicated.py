@@ -176,6 +176,10 @@ def test_a_gold_span_on_the_wrong_word_can_be_moved_to_its_neighbour() -> None:
 @pytest.mark.parametrize("ops, message", [
     (["+Bandung=LOC"], "not found"),
     (["+Ketua Umum=TIME"], "bad labelled surface"),
+    (["+Ketua Umum =PER"], "bad labelled surface"),  # a space before '=' is refused, not stripped
+    (["+ Ketua Umum=PER"], "bad labelled surface"),
+    (["Budi Santoso - Ani Lestari =ORG"], "bad labelled surface"),
+    (["Partai Maju ( PM ) > Partai Maju =ORG"], "bad labelled surface"),
     (["-Ani Lestari"], "gold span .Ani Lestari. not found"),
     (["+Maju=ORG"], "overlapping"),
     (["Partai Maju ( PM )=ORG"], "its own label"),

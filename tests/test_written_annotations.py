@@ -27,6 +27,8 @@ def test_a_line_parses_to_sorted_spans():
     ("W7-004-02\tAnn met Bob.\tAnne=PER", "not found"),
     ("W7-004-02\tBob met Bob.\tBob=PER", "occurs 2 times"),
     ("W7-004-02\tAnn met Bob.\tAnn=PERSON", "bad entity"),
+    ("W7-004-02\tAnn met Bob.\tAnn =PER", "bad entity"),
+    ("W7-004-02\tAnn met Bob.\tAnn=PER | =LOC", "bad entity"),
     ("W7-4-2\tAnn met Bob.\tAnn=PER", "bad sentence ID"),
     ("W7-004-02\tAnn met Bob.", "3 tab-separated"),
     ("W7-004-02\tNew York City is big.\tNew York=LOC | York City=LOC", "overlapping"),
@@ -39,5 +41,5 @@ def test_bad_lines_are_refused(line, message):
 def test_a_repeated_id_names_the_file_and_line(tmp_path):
     path = tmp_path / "en_written_9.tsv"
     path.write_text("W9-001-01\tAnn met Bob.\tAnn=PER\nW9-001-01\tBob left.\tBob=PER\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"en_written_9.tsv:2: W9-001-01 written twice"):
+    with pytest.raises(ValueError, match=r"en_written_9.tsv:2: W9-001-01 annotated twice"):
         written.load_sentences([path])

@@ -62,7 +62,6 @@ class ClutterPattern:
     max_chars: int = MAX_LINE_CHARS_FOR_PATTERNS
     move_to: Optional[str] = None
     no_sentence_end: bool = False
-    max_per_text: Optional[int] = None  # more lines of this kind in one text: they are its content (a link list)
 
     def matches(self, line: str, ends_sentence: bool) -> bool:
         if len(line) > self.max_chars or (self.no_sentence_end and ends_sentence):
@@ -413,7 +412,6 @@ def load_rules() -> Rules:
             max_chars=p.get("max_chars", MAX_LINE_CHARS_FOR_PATTERNS),
             move_to=p.get("move_to"),
             no_sentence_end=bool(p.get("no_sentence_end")),
-            max_per_text=p.get("max_per_text"),
         ))
     markers = tuple(BlockMarker(re.compile(m["match"], re.IGNORECASE), m["max_run"]) for m in spec["block_markers"])
     words = _read_json("function_words.json")
@@ -441,18 +439,23 @@ def load_rules() -> Rules:
         future_cues=frozenset(dates["future_cues"]),
         signoff=signoff,
         signoff_max_chars=max(map(len, names)) + 60,
-        kind_limits=_kind_limits(patterns),
+        kind_limits=kind_limits(spec["kind_limits"], patterns),
         shortcodes={name: action for action in ("drop", "captions", "unwrap") for name in spec["shortcodes"][action]},
     )
 
 
-def _kind_limits(patterns: list[ClutterPattern]) -> dict[str, int]:
-    """Kind -> its ``max_per_text``; every pattern of a limited kind must carry the same value."""
-    limits = {p.kind: p.max_per_text for p in patterns if p.max_per_text is not None}
-    for p in patterns:
-        if p.kind in limits and p.max_per_text != limits[p.kind]:
-            raise ValueError(f"clutter kind {p.kind!r}: patterns disagree on max_per_text")
-    return limits
+def kind_limits(spec: dict, patterns: list[ClutterPattern]) -> dict[str, int]:
+    """The data file's ``kind_limits`` (kind -> per-text limit), checked: every kind is some pattern's
+    kind and every limit a positive integer (a misspelt kind would otherwise be ignored silently)."""
+    if not isinstance(spec, dict):
+        raise ValueError("clutter kind_limits: expected an object of kind -> limit")
+    kinds = {p.kind for p in patterns}
+    for kind, limit in spec.items():
+        if kind not in kinds:
+            raise ValueError(f"clutter kind_limits: unknown kind {kind!r}")
+        if type(limit) is not int or limit < 1:
+            raise ValueError(f"clutter kind_limits: limit of {kind!r} must be a positive integer, not {limit!r}")
+    return dict(spec)
 
 
 # --- sentence shape -------------------------------------------------------------------------
