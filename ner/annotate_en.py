@@ -102,6 +102,32 @@ def annotate(text: str, items: list[tuple[str, int | None, str]]) -> list[list]:
     return spans
 
 
+def load_annotated(paths: Iterable[Path], candidates: dict[str, str]) -> list[Sentence]:
+    """The sentences of annotation files over ``candidates`` (ID -> sentence) as text + gold spans;
+    an ID annotated twice or a bad line raises ValueError with its place; a text repeated under
+    another ID is loaded once."""
+    seen: set[str] = set()
+    return unique_sentences(row for path in paths for row in annotated_lines(path, candidates, seen))
+
+
+def annotation_cli(description: str, candidates: Callable[[], dict[str, str]], load: Callable[[list[Path]], list[Sentence]],
+                   add_selection: Callable[[argparse.ArgumentParser], None],
+                   selected: Callable[[argparse.Namespace, str], bool]) -> None:
+    """``candidates`` (print the selected ``ID<TAB>sentence`` lines) and ``check`` (load annotation
+    files, print counts) commands of a corpus read from an installed package."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    add_selection(sub.add_parser("candidates"))
+    sub.add_parser("check").add_argument("annotations", type=Path, nargs="+")
+    args = parser.parse_args()
+    if args.cmd == "candidates":
+        for ident, sentence in candidates().items():
+            if selected(args, ident):
+                print(f"{ident}\t{sentence}")
+        return
+    check_report(lambda: load(args.annotations))
+
+
 def check_report(load: Callable[[], list[Sentence]]) -> None:
     """Print a ``check`` command's summary (sentences, without entities, per label) or exit with
     the first bad line's place and reason."""

@@ -20,7 +20,7 @@ import argparse
 import functools
 from pathlib import Path
 
-from ner.annotate_en import annotated_lines, check_report, is_candidate, split_sentences, unique_sentences
+from ner.annotate_en import annotation_cli, is_candidate, load_annotated, split_sentences
 from ner.corpus import Sentence
 
 ANNOTATIONS = sorted((Path(__file__).resolve().parent / "data").glob("lee_train_*.ann"))
@@ -52,26 +52,14 @@ def load_annotations(paths: list[Path] = ANNOTATIONS) -> list[Sentence]:
 
     The corpus repeats a few stories word for word: a sentence text already loaded is loaded once.
     """
-    seen: set[str] = set()
-    return unique_sentences(row for path in paths for row in annotated_lines(path, candidates(), seen))
+    return load_annotated(paths, candidates())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    cand = sub.add_parser("candidates")
-    cand.add_argument("first", type=int)
-    cand.add_argument("stop", type=int)
-    chk = sub.add_parser("check")
-    chk.add_argument("annotations", type=Path, nargs="+")
-    args = parser.parse_args()
-    if args.cmd == "candidates":
-        for ident, sentence in candidates().items():
-            if args.first <= int(ident[1:4]) < args.stop:
-                print(f"{ident}\t{sentence}")
-        return
-    check_report(lambda: load_annotations(args.annotations))
+def _add_story_range(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("first", type=int)
+    parser.add_argument("stop", type=int)
 
 
 if __name__ == "__main__":
-    main()
+    annotation_cli(__doc__, candidates, load_annotations, _add_story_range,
+                   lambda args, ident: args.first <= int(ident[1:4]) < args.stop)

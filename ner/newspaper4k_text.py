@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Sequence
 
-from ner.annotate_en import annotated_lines, check_report, is_candidate, split_sentences, unique_sentences
+from ner.annotate_en import annotation_cli, is_candidate, load_annotated, split_sentences
 from ner.corpus import BENCH_DATA, Sentence
 
 ANNOTATIONS = BENCH_DATA / "en_news_n4k_test.ann"
@@ -100,26 +100,13 @@ def candidates() -> dict[str, str]:
 
 def load_annotations(paths: Sequence[Path] = (ANNOTATIONS,)) -> list[Sentence]:
     """The annotated sentences as text + gold spans (a text repeated across articles loaded once)."""
-    seen: set[str] = set()
-    return unique_sentences(row for path in paths for row in annotated_lines(path, candidates(), seen))
+    return load_annotated(paths, candidates())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    cand = sub.add_parser("candidates")
-    cand.add_argument("article", nargs="*", help="article names (default: all)")
-    chk = sub.add_parser("check")
-    chk.add_argument("annotations", type=Path, nargs="+")
-    args = parser.parse_args()
-    if args.cmd == "candidates":
-        numbers = {f"N{ARTICLES.index(name):02d}" for name in args.article or ARTICLES}
-        for ident, sentence in candidates().items():
-            if ident[:3] in numbers:
-                print(f"{ident}\t{sentence}")
-        return
-    check_report(lambda: load_annotations(args.annotations))
+def _add_articles(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("article", nargs="*", choices=[[], *ARTICLES], help="article names (default: all)")
 
 
 if __name__ == "__main__":
-    main()
+    annotation_cli(__doc__, candidates, load_annotations, _add_articles,
+                   lambda args, ident: int(ident[1:3]) in {ARTICLES.index(a) for a in args.article or ARTICLES})
