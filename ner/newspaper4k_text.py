@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
+import io
 import os
 import tarfile
 import urllib.request
@@ -48,21 +49,23 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-ingest"
 
 
-def sdist() -> Path:
-    """The newspaper4k sdist, downloaded once and checked against its pinned SHA-256."""
+def sdist() -> bytes:
+    """The newspaper4k sdist (downloaded once into ``cache_dir()``), checked against its pinned SHA-256."""
     path = cache_dir() / SDIST_URL.rsplit("/", 1)[1]
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        data = path.read_bytes()
+    else:
         with urllib.request.urlopen(SDIST_URL, timeout=60) as response:  # noqa: S310 (fixed https URL)
             data = response.read(SDIST_MAX_BYTES + 1)
         if len(data) > SDIST_MAX_BYTES:
             raise ValueError(f"{SDIST_URL} is larger than {SDIST_MAX_BYTES} bytes")
-        _check_digest(data)
+    _check_digest(data)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
         tmp.replace(path)
-    _check_digest(path.read_bytes())
-    return path
+    return data
 
 
 def _check_digest(data: bytes) -> None:
@@ -76,7 +79,7 @@ def articles() -> dict[str, str]:
     """Article name -> text, for the English articles in ``ARTICLES``."""
     wanted = {f"newspaper4k-0.9.6/tests/data/txt/{name}.txt": name for name in ARTICLES}
     out = {}
-    with tarfile.open(sdist(), "r:gz") as tar:
+    with tarfile.open(fileobj=io.BytesIO(sdist()), mode="r:gz") as tar:
         for member in tar.getmembers():
             name = wanted.get(member.name)
             if name and member.isfile():
