@@ -70,6 +70,12 @@ def is_candidate(sentence: str) -> bool:
     return 30 <= len(sentence) <= 400 and len(sentence.split()) >= 6 and sentence[-1] in ".!?\"”’)"
 
 
+def candidate_sentences(prefix: str, body: str) -> dict[str, str]:
+    """Sentence ID ``<prefix>-<i:03d>`` -> sentence for each candidate sentence of ``body``
+    (``i`` counts every sentence, so IDs stay stable whatever ``is_candidate`` keeps)."""
+    return {f"{prefix}-{i:03d}": sentence for i, sentence in enumerate(split_sentences(body)) if is_candidate(sentence)}
+
+
 def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:
     """Character span of ``surface`` as a whole word in ``text`` (n-th occurrence if given)."""
     if surface != surface.strip() or not surface:
@@ -229,9 +235,8 @@ def main() -> None:
             (key,) = [k for k in bodies if k.startswith(prefix)]
             if key in held:
                 sys.exit(f"{key} is an article of the test sentences")
-            for i, sentence in enumerate(split_sentences(bodies[key])):
-                if is_candidate(sentence):
-                    print(f"{key[:10]}-{i:03d}\t{sentence}")
+            for ident, sentence in candidate_sentences(key[:10], bodies[key]).items():
+                print(f"{ident}\t{sentence}")
         return
     doc = build(read_candidates(args.candidates), args.annotation, list(bodies))
     if set(doc["articles"]) & held:

@@ -20,7 +20,7 @@ import argparse
 import functools
 from pathlib import Path
 
-from ner.annotate_en import annotation_cli, is_candidate, load_annotated, split_sentences
+from ner.annotate_en import annotation_cli, candidate_sentences, load_annotated
 from ner.corpus import Sentence
 
 ANNOTATIONS = sorted((Path(__file__).resolve().parent / "data").glob("lee_train_*.ann"))
@@ -39,12 +39,8 @@ def stories() -> list[str]:
 @functools.cache
 def candidates() -> dict[str, str]:
     """Sentence ID -> sentence, for every prose-like sentence of every story."""
-    out = {}
-    for story, body in enumerate(stories()):
-        for i, sentence in enumerate(split_sentences(body)):
-            if is_candidate(sentence):
-                out[f"L{story:03d}-{i:03d}"] = sentence
-    return out
+    return {ident: sentence for story, body in enumerate(stories())
+            for ident, sentence in candidate_sentences(f"L{story:03d}", body).items()}
 
 
 def load_annotations(paths: list[Path] = ANNOTATIONS) -> list[Sentence]:

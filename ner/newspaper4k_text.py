@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 from typing import Sequence
 
-from ner.annotate_en import annotation_cli, is_candidate, load_annotated, split_sentences
+from ner.annotate_en import annotation_cli, candidate_sentences, load_annotated
 from ner.corpus import BENCH_DATA, Sentence
 
 ANNOTATIONS = BENCH_DATA / "en_news_n4k_test.ann"
@@ -93,12 +93,8 @@ def articles() -> dict[str, str]:
 @functools.cache
 def candidates() -> dict[str, str]:
     """Sentence ID (``N<article>-<sentence>``) -> sentence, for every prose-like sentence."""
-    out = {}
-    for number, body in enumerate(articles().values()):
-        for i, sentence in enumerate(split_sentences(body)):
-            if is_candidate(sentence):
-                out[f"N{number:02d}-{i:03d}"] = sentence
-    return out
+    return {ident: sentence for number, body in enumerate(articles().values())
+            for ident, sentence in candidate_sentences(f"N{number:02d}", body).items()}
 
 
 def load_annotations(paths: Sequence[Path] = (ANNOTATIONS,)) -> list[Sentence]:
