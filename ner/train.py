@@ -19,11 +19,13 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 import pycrfsuite
 
 import re
 
+from ner import lee, written
 from ner.corpus import (
     BENCH_DATA, EN_NEWS_GOLD, SCRAPINGHUB_TRUTH, Sentence, acronyms, held_out_keys, load, load_json, load_recased,
     scrapinghub_bodies,
@@ -38,25 +40,19 @@ _TAG = re.compile(r"<[^>]*>")
 
 # English news sentences hand-annotated for this project (ScrapingHub articles other than the test ones)
 EN_NEWS = {"train": BENCH_DATA / "en_news_train.json", "dev": BENCH_DATA / "en_news_dev.json", "test": EN_NEWS_GOLD}
-# Training sets kept as hand-annotated JSON rather than the shared TSV files (name in ner/config.json -> file).
-JSON_TRAIN = {
-    "en-news": EN_NEWS["train"],
-    "nerugm-adjudicated": Path(__file__).resolve().parent / "data" / "nerugm_train_adjudicated.json",
+# Training sets that are not a shared TSV corpus's train split (name in ner/config.json -> loader).
+PROJECT_TRAIN: dict[str, Callable[[], list[Sentence]]] = {
+    "en-news": lambda: load_json(EN_NEWS["train"]),
+    "nerugm-adjudicated": lambda: load_json(Path(__file__).resolve().parent / "data" / "nerugm_train_adjudicated.json"),
+    "en-lee": lee.load_annotations,  # annotations in ner/data, text from the installed gensim package
+    "en-written": written.load_sentences,  # English news-style sentences written for the project
 }
 
 
 @functools.cache
 def load_train(dataset: str) -> list[Sentence]:
-    """The train split of ``dataset``: a hand-annotated JSON set or a shared TSV corpus (loaded once)."""
-    if dataset == "en-lee":  # annotations in ner/data, text from the installed gensim package
-        from ner import lee
-
-        return lee.load_annotations()
-    if dataset == "en-written":  # English news-style sentences written for the project (ner/written.py)
-        from ner import written
-
-        return written.load_sentences()
-    return load_json(JSON_TRAIN[dataset]) if dataset in JSON_TRAIN else load(dataset, "train")
+    """The train split of ``dataset``: one of ``PROJECT_TRAIN`` or a shared TSV corpus (loaded once)."""
+    return PROJECT_TRAIN[dataset]() if dataset in PROJECT_TRAIN else load(dataset, "train")
 
 
 def news_texts() -> list[str]:
