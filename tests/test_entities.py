@@ -12,7 +12,7 @@ import apache_beam as beam
 import pytest
 
 from tests.conftest import FIXTURES, SAMPLES, article, run_stage
-from tests.entity_helpers import entity_pairs, entity_texts, span_labels, whole_span
+from tests.entity_helpers import data_lines, entity_pairs, entity_texts, span_labels, whole_span
 from transforms import entities as ent
 from transforms.entities import rules
 from transforms.entities.canonical import _consistent_labels
@@ -162,12 +162,11 @@ def test_stage_fills_entities_and_summary() -> None:
 
 
 def test_data_files_are_well_formed() -> None:
-    for name in ("aliases.tsv", "gazetteer.tsv"):
-        for line in (ent.DATA_DIR / name).read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                cols = line.split("\t")
-                assert len(cols) >= 3 and cols[2] in ent.LABELS, line
-                assert cols[0].strip() == cols[0] and cols[1].strip() == cols[1], line
+    for name in ("aliases.tsv", "gazetteer.tsv", "news_outlets.tsv"):
+        for line in data_lines(ent.DATA_DIR / name):
+            cols = line.split("\t")
+            assert len(cols) >= 3 and cols[2] in ent.LABELS, line
+            assert cols[0].strip() == cols[0] and cols[1].strip() == cols[1], line
     assert ent.MODEL_PATH.stat().st_size < 50_000_000
 
 

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.entity_helpers import entity_texts
+from tests.entity_helpers import data_lines, entity_texts, run_first_words
 from transforms import entities as ent
 from transforms.entities.tagging import _not_entity_word
 
 
-def _first_words(text: str, tables: ent.Tables, document: bool) -> list[str]:
-    return [r.words[0] for r in ent.candidate_runs(text, tables, document=document)]
-
-
 def test_sentence_initial_common_words_are_dropped_without_document_rules(tables: ent.Tables) -> None:
     text = "Shell raised its dividend. Analysts at Shell expected that. Target stores closed early."
-    words = _first_words(text, tables, document=False)
+    words = run_first_words(text, tables, document=False)
     assert words.count("Shell") == 1  # only the mid-sentence one
     assert "Target" not in words
 
@@ -36,14 +32,14 @@ def test_a_word_the_text_capitalises_mid_sentence_is_a_candidate_at_a_sentence_s
 
 def test_function_words_capitalised_on_title_lines_are_no_evidence(tables: ent.Tables) -> None:
     text = "Markets Slide As The Dollar Climbs\nThe dollar rose again on Friday, traders said."
-    assert "The" not in _first_words(text, tables, document=True)
+    assert "The" not in run_first_words(text, tables, document=True)
 
 
 def test_acronyms_at_a_sentence_start_stay_candidates(tables: ent.Tables) -> None:
     text = "CARE warned of famine in the region. BOSTON — WHO officials met on Monday."
-    words = _first_words(text, tables, document=True)
+    words = run_first_words(text, tables, document=True)
     assert "CARE" in words and "WHO" in words
-    assert "CARE" not in _first_words(text, tables, document=False)
+    assert "CARE" not in run_first_words(text, tables, document=False)
 
 
 def test_the_crf_alone_sees_the_candidates_it_was_trained_on(resources: ent.EntityResources) -> None:
@@ -53,7 +49,7 @@ def test_the_crf_alone_sees_the_candidates_it_was_trained_on(resources: ent.Enti
 
 def test_a_word_of_a_longer_name_is_no_evidence_for_the_word_alone(tables: ent.Tables) -> None:
     text = "Fire crews worked through the night, the Country Fire Authority said."
-    assert "Fire" not in _first_words(text, tables, document=True)
+    assert "Fire" not in run_first_words(text, tables, document=True)
 
 
 @pytest.mark.parametrize("word", ["Hungarian", "Kenyans", "Nazis", "Peruvian-born", "Thai"])
@@ -71,7 +67,6 @@ def test_nationality_words_alone_are_dropped_but_names_after_them_stay(resources
 
 
 def test_demonym_list_is_lower_case_single_words() -> None:
-    words = [w for w in (ent.DATA_DIR / "demonyms.txt").read_text(encoding="utf-8").splitlines()
-             if w and not w.startswith("#")]
+    words = data_lines(ent.DATA_DIR / "demonyms.txt")
     assert words and all(w == w.lower() and " " not in w for w in words)
     assert len(words) == len(set(words))

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.entity_helpers import entity_pairs
+from tests.entity_helpers import data_lines, entities_by_text, entity_at, entity_pairs
 from transforms import entities as ent
 from transforms.entities.news_en import _org_context_at
 from transforms.entities.tables import _add_dotted_abbreviations
-
-
-def found(text: str, resources: ent.EntityResources) -> dict[str, tuple[str, str]]:
-    return {e.text: (e.label, e.canonical) for e in ent.find_entities(text, resources)}
 
 
 # ----------------------------------------------------------------------------- dotted abbreviations
 
 
 def test_dotted_abbreviations_share_the_undotted_entry(resources):
-    got = found("Ministers from the U.K. met envoys of the E.U. and the U.N. in Geneva on Friday.", resources)
+    got = entities_by_text("Ministers from the U.K. met envoys of the E.U. and the U.N. in Geneva on Friday.", resources)
     assert got["U.K."] == ("LOC", "United Kingdom")
     assert got["E.U."] == ("ORG", "European Union")
     assert got["U.N."] == ("ORG", "United Nations")
@@ -45,9 +41,7 @@ def test_dotted_forms_only_for_trusted_letter_abbreviations():
 
 
 def org_context_hits(text: str, name: str, label: str = "PER") -> bool:
-    start = text.index(name)
-    entity = ent.Entity(name, label, start, start + len(name), name, None)
-    return _org_context_at(text, entity, ent.load_tables())
+    return _org_context_at(text, entity_at(text, name, label), ent.load_tables())
 
 
 @pytest.mark.parametrize(
@@ -93,18 +87,16 @@ def test_a_cued_name_is_an_organisation_in_every_mention(resources):
 def test_places_and_resolved_surnames_keep_their_type():
     tables = ent.load_tables()
     text = "Jordan Pike, a regent, spoke first. Later, Pike's board seat and Ohio's board were discussed."
-    def at(name: str, k: int, label: str, canonical: str) -> ent.Entity:
-        start = [i for i in range(len(text)) if text.startswith(name, i)][k]
-        return ent.Entity(name, label, start, start + len(name), canonical, None)
-    entities = [at("Jordan Pike", 0, "PER", "Jordan Pike"), at("Pike", 1, "PER", "Jordan Pike"), at("Ohio", 0, "LOC", "Ohio")]
+    entities = [entity_at(text, "Jordan Pike", "PER"), entity_at(text, "Pike", "PER", "Jordan Pike", nth=1),
+                entity_at(text, "Ohio", "LOC")]
     assert ent.organisations_by_context(text, entities, tables) == entities
 
 
-def test_no_context_cue_leaves_the_model_labels(resources):
-    text = "Dana Pike visited Harlow on Monday and met Sam Okafor."
-    with_rule = ent.find_entities(text, resources)
-    tables = resources.tables
-    assert ent.organisations_by_context(text, with_rule, tables) == with_rule
+def test_no_context_cue_leaves_the_model_labels():
+    text = "Dana Pike visited Harlow on Monday and met Sam Okafor of Brisk Ventures."
+    entities = [entity_at(text, "Dana Pike", "PER"), entity_at(text, "Harlow", "LOC"),
+                entity_at(text, "Sam Okafor", "PER"), entity_at(text, "Brisk Ventures", "ORG")]
+    assert ent.organisations_by_context(text, entities, ent.load_tables()) == entities
 
 
 # ----------------------------------------------------------------------------- news outlets
@@ -117,7 +109,7 @@ def test_news_outlets_are_organisations_found_without_the_model(resources):
 
 
 def test_outlet_variants_share_one_canonical_name(resources):
-    got = found("Quotes came from the Huffington Post, and HuffPost later corrected them.", resources)
+    got = entities_by_text("Quotes came from the Huffington Post, and HuffPost later corrected them.", resources)
     assert got["Huffington Post"] == ("ORG", "HuffPost") and got["HuffPost"] == ("ORG", "HuffPost")
 
 
@@ -128,12 +120,8 @@ def test_ambiguous_outlet_names_are_not_in_the_table():
         assert entry is None or entry.label != "ORG", word
 
 
-def test_outlet_table_entries_are_well_formed():
-    lines = [
-        line for line in (ent.DATA_DIR / "news_outlets.tsv").read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    ]
+def test_outlet_table_is_large_and_all_organisations():  # columns and spaces: tests/test_entities.py
+    lines = data_lines(ent.DATA_DIR / "news_outlets.tsv")
     assert len(lines) > 100
     for line in lines:
-        alias, canonical, label = line.split("\t")
-        assert alias.strip() == alias and canonical.strip() == canonical and label == "ORG", line
+        assert line.count("\t") == 2 and line.endswith("\tORG"), line  # three columns, the last ORG

@@ -3,18 +3,8 @@ and so is a city or state named for its team). Own phrasings only."""
 
 from __future__ import annotations
 
+from tests.entity_helpers import label_at, labels_by_position
 from transforms import entities as ent
-
-
-def _labels(text: str, resources: ent.EntityResources) -> dict[tuple[str, int], str]:
-    return {(e.text, e.start): e.label for e in ent.find_entities(text, resources)}
-
-
-def _label(text: str, mention: str, resources: ent.EntityResources, nth: int = 0) -> str | None:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.index(mention, start + 1)
-    return _labels(text, resources).get((mention, start))
 
 
 def test_the_team_table_reads_names_full_names_and_homes() -> None:
@@ -28,7 +18,7 @@ def test_the_team_table_reads_names_full_names_and_homes() -> None:
 
 def test_a_full_team_name_is_an_organisation_anywhere(resources: ent.EntityResources) -> None:
     text = "Fans of the Sacramento Kings waited outside the arena on Friday."
-    assert _label(text, "Sacramento Kings", resources) == "ORG"
+    assert label_at(text, "Sacramento Kings", resources) == "ORG"
 
 
 def test_team_names_alone_are_organisations_in_a_sports_article(resources: ent.EntityResources) -> None:
@@ -37,10 +27,10 @@ def test_team_names_alone_are_organisations_in_a_sports_article(resources: ent.E
         "Late goals sank the Flames, and the Canucks moved two points clear. "
         "The Flames host the Oilers next."
     )
-    labels = _labels(text, resources)
-    for name in ("Flames", "Canucks", "Oilers"):
-        assert all(label == "ORG" for (t, _), label in labels.items() if t == name), (name, labels)
-    assert any(t == "Canucks" for t, _ in labels)
+    labels = labels_by_position(text, resources)
+    names = {"Flames", "Canucks", "Oilers"}
+    assert names <= {t for t, _ in labels}, labels
+    assert all(label == "ORG" for (t, _), label in labels.items() if t in names), labels
 
 
 def _rule_labels(text: str) -> dict[tuple[str, int], str]:
@@ -64,7 +54,7 @@ def test_a_common_word_team_name_needs_a_sports_article() -> None:
 
 def test_result_lines_make_both_sides_organisations(resources: ent.EntityResources) -> None:
     text = "Around the league\n\nRangers 3, Ducks 2 (OT): Kaito Mendes scored in overtime and New York beat Anaheim.\n"
-    labels = _labels(text, resources)
+    labels = labels_by_position(text, resources)
     for mention in ("Rangers", "Ducks", "New York", "Anaheim"):
         assert labels.get((mention, text.index(mention))) == "ORG", mention
 
@@ -105,19 +95,19 @@ def test_a_home_is_a_place_when_no_team_of_it_is_named() -> None:
 
 def test_a_team_then_a_position_then_a_player(resources: ent.EntityResources) -> None:
     text = "The Baltimore Ravens won. Ravens QB Tomas Whitfield threw three touchdowns against Houston."
-    labels = _labels(text, resources)
+    labels = labels_by_position(text, resources)
     assert labels.get(("Ravens", text.index("Ravens QB"))) == "ORG"
     assert labels.get(("Tomas Whitfield", text.index("Tomas"))) == "PER"
 
 
 def test_a_position_word_after_a_team_or_its_home(resources: ent.EntityResources) -> None:
     text = "The Ottawa Senators won on Saturday.\nLate on, Ottawa LW Kalle Brunnhofer scored twice."
-    labels = _labels(text, resources)
+    labels = labels_by_position(text, resources)
     assert labels.get(("Ottawa", text.index("Ottawa LW"))) == "ORG"
     assert labels.get(("Kalle Brunnhofer", text.index("Kalle"))) == "PER"
     # a position that is also a title (cut before a name) still counts ending a run
     text = "The Cleveland Browns lost again on Sunday.\nIn the end, Cleveland QB went down hurt."
-    assert _label(text, "Cleveland", resources, nth=1) == "ORG"
+    assert label_at(text, "Cleveland", resources, nth=1) == "ORG"
 
 
 def test_one_team_name_said_twice_is_no_sports_article() -> None:
