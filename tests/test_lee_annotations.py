@@ -8,15 +8,15 @@ import pytest
 
 from ner import lee
 from ner.annotate_en import LABELS, parse_line
+from tests.entity_helpers import data_lines
 
 _ID = re.compile(r"L\d{3}-\d{3}")
 
 
 def _lines():
     for path in lee.ANNOTATIONS:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                yield path, line
+        for line in data_lines(path):
+            yield path, line
 
 
 def test_annotation_lines_parse_with_unique_ids():
@@ -38,12 +38,11 @@ def test_annotations_resolve_to_spans_in_the_corpus_text():
 
 def test_a_surface_missing_from_its_sentence_is_an_error(tmp_path):
     pytest.importorskip("gensim")
-    ident, text = next(iter(lee.candidates().items()))
+    ident = next(iter(lee.candidates()))
     bad = tmp_path / "lee_train_x.ann"
     bad.write_text(f"{ident} | Zzyzxqw Nonexistent=PER\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="lee_train_x.ann:1"):
+    with pytest.raises(ValueError, match=r"lee_train_x\.ann:1: 'Zzyzxqw Nonexistent' not found in "):
         lee.load_annotations([bad])
-    assert text and "Zzyzxqw" not in text  # the sentence exists; only the surface is absent from it
 
 
 def test_an_unknown_sentence_id_is_an_error(tmp_path):

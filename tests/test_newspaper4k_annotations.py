@@ -10,13 +10,13 @@ import pytest
 
 from ner import newspaper4k_text
 from ner.annotate_en import LABELS, parse_line
+from tests.entity_helpers import data_lines
 
 _ID = re.compile(r"N\d{2}-\d{3}")
 
 
 def _lines() -> list[str]:
-    text = newspaper4k_text.ANNOTATIONS.read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return data_lines(newspaper4k_text.ANNOTATIONS)
 
 
 def _articles_or_skip() -> dict[str, str]:
