@@ -9,6 +9,7 @@ import apache_beam as beam
 import orjson
 import pytest
 from apache_beam.utils.timestamp import Timestamp
+from kafka import errors as kafka_errors
 
 from pipelines.options import KafkaOptions, kafka_config
 from transforms.kafka_io import (
@@ -323,9 +324,9 @@ def test_kafka_error_message_names_a_foreign_error_class():
     assert message == "error: Kafka at k7.invalid:9093 failed the request: OSError: socket gone"
 
 
-UNREACHABLE = ("KafkaTimeoutError", "Unable to bootstrap from ['b9.invalid:9092']",
+UNREACHABLE = (kafka_errors.KafkaTimeoutError, "Unable to bootstrap from ['b9.invalid:9092']",
                "error: cannot connect to Kafka at b9.invalid:9092: KafkaTimeoutError: Unable to bootstrap")
-REFUSED = ("TopicAuthorizationFailedError", "raw",
+REFUSED = (kafka_errors.TopicAuthorizationFailedError, "raw",
            "error: Kafka at b9.invalid:9092 denied access: [Error 29] TopicAuthorizationFailedError: raw")
 
 
@@ -334,14 +335,12 @@ REFUSED = ("TopicAuthorizationFailedError", "raw",
 ])
 def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, failure,
                                                                       api_flags, hinted):
-    from kafka import errors
-
     from pipelines import publish
 
-    error_name, detail, message = failure
+    error_class, detail, message = failure
 
     def unreachable(config, max_request_bytes):
-        raise getattr(errors, error_name)(detail)
+        raise error_class(detail)
 
     monkeypatch.setattr(publish, "make_producer", unreachable)
     articles = tmp_path / "a.jsonl"
@@ -354,7 +353,7 @@ def test_publish_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch
     assert ("--kafka_api_version" in err) is hinted
 
 
-MISSING_TOPIC = ("TopicNotFoundError", "Kafka topic 'raw' not found (waited 30 s for it to be created)",
+MISSING_TOPIC = (TopicNotFoundError, "Kafka topic 'raw' not found (waited 30 s for it to be created)",
                  "error: Kafka at b9.invalid:9092: Kafka topic 'raw' not found (waited 30 s")
 
 
@@ -363,16 +362,14 @@ def test_kafka_error_message_names_a_missing_topic():
     assert message == "error: Kafka at k7.invalid:9093: Kafka topic 'x' not found"
 
 
-@pytest.mark.parametrize("failure", [UNREACHABLE, REFUSED, MISSING_TOPIC])
+@pytest.mark.parametrize("failure", [UNREACHABLE, REFUSED, MISSING_TOPIC], ids=lambda failure: failure[0].__name__)
 def test_ingest_that_cannot_reach_kafka_says_so_without_a_traceback(monkeypatch, capsys, tmp_path, failure):
-    from kafka import errors
-
     from pipelines import ingest
 
-    error_name, detail, message = failure
+    error_class, detail, message = failure
 
     def unreachable(*args, **kwargs):
-        raise (TopicNotFoundError if error_name == "TopicNotFoundError" else getattr(errors, error_name))(detail)
+        raise error_class(detail)
 
     monkeypatch.setattr(ingest, "plan_bounded_read", unreachable)
     status = ingest.run(["--kafka_bootstrap_servers", "b9.invalid:9092", "--input_topic", "raw",
