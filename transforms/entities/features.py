@@ -1,5 +1,5 @@
 """CRF features of a candidate run's tokens (word, shape, context, title, gazetteer, word-cluster and
-English Brown-cluster features), organisation cue words, and the per-worker feature caches."""
+English Brown-cluster features) and the per-worker feature caches."""
 
 from __future__ import annotations
 
@@ -110,18 +110,6 @@ def _brown_features(word: str, tables: Tables) -> tuple[str, ...]:
     if feats is None and word.isupper():
         feats = tables.brown.get(word[:1] + word[1:].lower())
     return feats or ()
-
-
-def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:
-    """Does a name (its casefolded words) carry an organisation cue ("PT ...", "Partai ...",
-    "University of ...", "... Council", "... Tbk", "... Inc.")? One word alone never does."""
-    if len(folded_words) < 2:
-        return False
-    first, last = folded_words[0].rstrip("."), folded_words[-1].rstrip(".")
-    return (
-        first in tables.org_first or (first in tables.org_last and folded_words[1] == "of")
-        or last in tables.org_last or last in tables.org_suffix
-    )
 
 
 def _title_before(context: Sequence[str], c: int, tables: Tables) -> bool:

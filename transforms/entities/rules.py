@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from transforms.entities.canonical import _strip_possessive
 from transforms.entities.candidates import _WORD_IN_RUN, Run, Span, gazetteer_tags
-from transforms.entities.features import org_cue_at
 from transforms.entities.tables import Tables, fold, lookup_alias
 
 
@@ -43,6 +42,18 @@ def organisation_cues(text: str, run: Run, spans: list[Span], tables: Tables, ta
                     span = Span(span.start, span.end, "ORG")
         out.append(span)
     return out
+
+
+def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:
+    """Does a name (its casefolded words) carry an organisation cue ("PT ...", "Partai ...",
+    "University of ...", "... Council", "... Tbk", "... Inc.")? One word alone never does."""
+    if len(folded_words) < 2:
+        return False
+    first, last = folded_words[0].rstrip("."), folded_words[-1].rstrip(".")
+    return (
+        first in tables.org_first or (first in tables.org_last and folded_words[1] == "of")
+        or last in tables.org_last or last in tables.org_suffix
+    )
 
 
 def _org_marginal(tagger: Any, positions: range) -> float:
