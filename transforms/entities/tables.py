@@ -45,6 +45,7 @@ class Tables:
     lowercase_words: frozenset[str]
     not_entities: frozenset[str]  # not names alone: always-capitalised words + compass words
     demonyms: frozenset[str]  # nationality/people words, not names alone (rules only, no CRF feature)
+    not_name_words: frozenset[str]  # not_entities | demonyms: words that are no name alone (rules)
     capitalised_common: frozenset[str]  # weekdays, months, nationalities (not_entities.txt)
     run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
@@ -158,6 +159,8 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     titles = frozenset(fold(t) for t in _data_lines(data_dir / "titles.txt"))
     connectors = frozenset(fold(c) for c in _data_lines(data_dir / "connectors.txt"))
     capitalised_common = _folded_set(data_dir / "not_entities.txt")
+    not_entities = capitalised_common | _folded_set(data_dir / "compass_words.txt")
+    demonyms = _folded_set(data_dir / "demonyms.txt")
     org_cues = [tuple(fold(col) for col in line.split("\t")) for line in _data_lines(data_dir / "org_cues.tsv")]
     return Tables(
         aliases=aliases,
@@ -172,9 +175,10 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         connectors=connectors,
         lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
         first_words=first_words,
-        not_entities=capitalised_common | _folded_set(data_dir / "compass_words.txt"),
+        not_entities=not_entities,
         capitalised_common=capitalised_common,
-        demonyms=_folded_set(data_dir / "demonyms.txt"),
+        demonyms=demonyms,
+        not_name_words=not_entities | demonyms,
         run_prefixes=_folded_set(data_dir / "run_prefixes.txt"),
         run_breakers=_folded_set(data_dir / "run_breakers.txt"),
         function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
