@@ -36,7 +36,7 @@ import apache_beam as beam
 from schemas.records import Article, Entity
 from transforms.entities.canonical import _add_name_parts, canonicalize
 from transforms.entities.candidates import Run, Span, Token, candidate_runs, gazetteer_tags
-from transforms.entities.features import clear_caches, org_cue_at, run_features
+from transforms.entities.features import clear_caches, run_features
 from transforms.entities.headlines import HeadlineIndex, confirmed_headline_spans, headline_lines
 from transforms.entities.news_en import (
     dateline_places,
@@ -45,7 +45,7 @@ from transforms.entities.news_en import (
     places_with_particles,
     state_codes_after_cities,
 )
-from transforms.entities.rules import head_words, organisation_cues
+from transforms.entities.rules import head_words, org_cue_at, organisation_cues
 from transforms.entities.sports import places_with_records, sports_teams
 from transforms.entities.tables import (
     CACHED_KEY_CHARS,

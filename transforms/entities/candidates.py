@@ -193,16 +193,15 @@ def _run_pieces(run_text: str, tables: Tables) -> tuple[Any, ...]:
         for k in range(0, len(piece), MAX_RUN_TOKENS):
             part = piece[k : k + MAX_RUN_TOKENS]
             gaz = tuple(gazetteer_tags([t.text for t in part], tables))
-            known = None
-            if gaz[0][0] == "B" and all(t[0] == "I" for t in gaz[1:]):
-                key = _alias_key(run_text[part[0].start : part[-1].end], tables)
-                known = key if key is not None and tables.aliases[key].trusted else None
+            hits = tuple(_gazetteer_hits(run_text, part, gaz, tables))
+            known = None  # the part is one match, of a trusted alias
+            if len(hits) == 3 and hits[0] == part[0].start and hits[1] == part[-1].end and tables.aliases[hits[2]].trusted:
+                known = hits[2]
             if k == 0:
                 common_word = len(piece) == 1 and gaz[0] == "O" and fold(first.text) in tables.lowercase_words
             out += (
                 first.start if k == 0 else -1, after_stop, common_word, tuple([x for t in part for x in t]), gaz, known,
-                tuple(_gazetteer_hits(run_text, part, gaz, tables)), tuple([fold(t.text) for t in part]),
-                tuple([t.text for t in part]),
+                hits, tuple([fold(t.text) for t in part]), tuple([t.text for t in part]),
             )
     return tuple(out)
 

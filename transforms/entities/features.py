@@ -1,12 +1,12 @@
 """CRF features of a candidate run's tokens (word, shape, context, title, gazetteer, word-cluster and
-English Brown-cluster features), organisation cue words, and the per-worker feature caches."""
+English Brown-cluster features) and the per-worker feature caches."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Sequence
 
-from transforms.entities.candidates import MAX_RUN_TOKENS, Run, _context_word
+from transforms.entities.candidates import Run, _context_word
 from transforms.entities.tables import WORD_CACHE_SIZE, Tables, cache_store
 
 
@@ -19,7 +19,7 @@ def clear_caches(tables: Tables) -> None:
         cache.clear()
     _shape.cache_clear()
     _context_word.cache_clear()
-    _RUN_FEATURES.clear()
+    _run_level_features.cache_clear()
 
 
 @lru_cache(maxsize=1 << 15)
@@ -32,23 +32,17 @@ def _shape(word: str) -> str:
     return "".join(out)
 
 
-_POSITIONS = {1: ("pos=S",)} | {n: ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",) for n in range(2, MAX_RUN_TOKENS + 1)}
-_RUN_FEATURES: dict[tuple[tuple[str, ...], str], tuple[tuple[str, ...], ...]] = {}  # see _run_level_features
-
-
+@lru_cache(maxsize=10_000)
 def _run_level_features(gaz: tuple[str, ...], runlc: str) -> tuple[tuple[str, ...], ...]:
     """Per token: the features that depend only on the run's gazetteer tags and its count of
     common words (runlc=, n=, pos=, g=, g-1=, g+1=); few distinct ones occur, so kept (bounded)."""
     n = len(gaz)
     padded = ("^", *gaz, "$")
     shared = ("runlc=" + runlc, "n=" + str(min(n, 4)))
-    positions = _POSITIONS.get(n) or ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
-    out = tuple(
+    positions = ("pos=S",) if n == 1 else ("pos=F",) + ("pos=M",) * (n - 2) + ("pos=L",)
+    return tuple(
         (*shared, positions[i], "g=" + padded[i + 1], "g-1=" + padded[i], "g+1=" + padded[i + 2]) for i in range(n)
     )
-    if len(_RUN_FEATURES) < 10_000:
-        _RUN_FEATURES[(gaz, runlc)] = out
-    return out
 
 
 def run_features(run: Run, tables: Tables) -> list[list[str]]:
@@ -64,7 +58,7 @@ def run_features(run: Run, tables: Tables) -> list[list[str]]:
         common += info[1]
     runlc = "0" if not common else "all" if common == n else "some"
     gaz = tuple(run.gaz)
-    static = _RUN_FEATURES.get((gaz, runlc)) or _run_level_features(gaz, runlc)
+    static = _run_level_features(gaz, runlc)
     feats: list[list[str]] = []
     c = offset
     for info, fixed in zip(infos, static):
@@ -116,18 +110,6 @@ def _brown_features(word: str, tables: Tables) -> tuple[str, ...]:
     if feats is None and word.isupper():
         feats = tables.brown.get(word[:1] + word[1:].lower())
     return feats or ()
-
-
-def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:
-    """Does a name (its casefolded words) carry an organisation cue ("PT ...", "Partai ...",
-    "University of ...", "... Council", "... Tbk", "... Inc.")? One word alone never does."""
-    if len(folded_words) < 2:
-        return False
-    first, last = folded_words[0].rstrip("."), folded_words[-1].rstrip(".")
-    return (
-        first in tables.org_first or (first in tables.org_last and folded_words[1] == "of")
-        or last in tables.org_last or last in tables.org_suffix
-    )
 
 
 def _title_before(context: Sequence[str], c: int, tables: Tables) -> bool:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from transforms.entities.canonical import _strip_possessive
 from transforms.entities.candidates import _WORD_IN_RUN, Run, Span, gazetteer_tags
-from transforms.entities.features import org_cue_at
 from transforms.entities.tables import Tables, fold, lookup_alias
 
 
@@ -25,25 +24,36 @@ def organisation_cues(text: str, run: Run, spans: list[Span], tables: Tables, ta
     probability of ORG over the span's tokens is at least ``ORG_UNSURE``: "Dinas Perikanan
     Maluku"; a confident place stays). ``tagger`` must have tagged ``run`` last."""
     out: list[Span] = []
-    folded = run.folded
-    starts = [t.start for t in run.tokens]
+    folded, base = run.folded, run.base
+    starts = run._flat[1::3]  # the tokens' starts, relative to base
     for span in spans:
         if span.label in ("PER", "LOC"):
-            first = bisect.bisect_left(starts, span.start)
-            end = max(first + 1, bisect.bisect_left(starts, span.end))
+            first = bisect.bisect_left(starts, span.start - base)
+            end = max(first + 1, bisect.bisect_left(starts, span.end - base))
             words = folded[first:end]
-            if span.label == "PER":
-                cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix
-            else:
-                cued = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix or (
-                    org_cue_at(words, tables) and _org_marginal(tagger, range(first, end)) >= ORG_UNSURE
-                )
+            suffix = len(words) > 1 and words[-1].rstrip(".") in tables.org_suffix
+            cued = suffix or (
+                span.label == "LOC" and org_cue_at(words, tables)
+                and _org_marginal(tagger, range(first, end)) >= ORG_UNSURE
+            )
             if cued:
                 entry = lookup_alias(text[span.start : span.end], tables)
                 if entry is None or not entry.trusted:
                     span = Span(span.start, span.end, "ORG")
         out.append(span)
     return out
+
+
+def org_cue_at(folded_words: Sequence[str], tables: Tables) -> bool:
+    """Does a name (its casefolded words) carry an organisation cue ("PT ...", "Partai ...",
+    "University of ...", "... Council", "... Tbk", "... Inc.")? One word alone never does."""
+    if len(folded_words) < 2:
+        return False
+    first, last = folded_words[0].rstrip("."), folded_words[-1].rstrip(".")
+    return (
+        first in tables.org_first or (first in tables.org_last and folded_words[1] == "of")
+        or last in tables.org_last or last in tables.org_suffix
+    )
 
 
 def _org_marginal(tagger: Any, positions: range) -> float:

@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from typing import Optional, Sequence
 
-from transforms.entities.candidates import Run, Span, SpanIndex, _start
+from transforms.entities.candidates import Run, Span, SpanIndex
 from transforms.entities.patterns import name_words
 from transforms.entities.tables import SportsTeams, Tables, fold
 from transforms.entities.tagging import _replaced_by
@@ -121,8 +121,7 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
         if right and right[0] in teams.place_nouns:
             continue
         found.append(Span(run.start, run.end, "ORG"))
-    found.sort(key=_start)
-    return _replaced_by(spans, found)
+    return _replaced_by(spans, found)  # it sorts found
 
 
 # A win-loss(-tie) record right after a name: "Viera (4-0):", "the Gophers (9-1, 6-1)".

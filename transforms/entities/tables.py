@@ -45,6 +45,7 @@ class Tables:
     lowercase_words: frozenset[str]
     not_entities: frozenset[str]  # not names alone: always-capitalised words + compass words
     demonyms: frozenset[str]  # nationality/people words, not names alone (rules only, no CRF feature)
+    not_name_words: frozenset[str]  # not_entities | demonyms: words that are no name alone (rules)
     capitalised_common: frozenset[str]  # weekdays, months, nationalities (not_entities.txt)
     run_prefixes: frozenset[str]  # articles dropped from the start of a run ("the")
     run_breakers: frozenset[str]  # capitalised words never in a name ("I")
@@ -93,6 +94,15 @@ def _data_lines(path: Path) -> Iterable[str]:
 def _folded_set(path: Path) -> frozenset[str]:
     """A one-word-per-line data file, casefolded."""
     return frozenset(fold(w) for w in _data_lines(path))
+
+
+def _grouped(path: Path) -> dict[str, frozenset[str]]:
+    """A ``word<TAB>group`` data file: group -> its casefolded words (phrases)."""
+    out: dict[str, set[str]] = {}
+    for line in _data_lines(path):
+        word, group = line.split("\t")
+        out.setdefault(group, set()).add(fold(word))
+    return {group: frozenset(words) for group, words in out.items()}
 
 
 def _read_clusters(path: Path) -> dict[str, tuple[str, str]]:
@@ -155,10 +165,12 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     for key in aliases:
         words = key.split()
         first_words[words[0]] = max(first_words.get(words[0], 0), len(words))
-    titles = frozenset(fold(t) for t in _data_lines(data_dir / "titles.txt"))
-    connectors = frozenset(fold(c) for c in _data_lines(data_dir / "connectors.txt"))
+    titles = _folded_set(data_dir / "titles.txt")
+    connectors = _folded_set(data_dir / "connectors.txt")
     capitalised_common = _folded_set(data_dir / "not_entities.txt")
-    org_cues = [tuple(fold(col) for col in line.split("\t")) for line in _data_lines(data_dir / "org_cues.tsv")]
+    not_entities = capitalised_common | _folded_set(data_dir / "compass_words.txt")
+    demonyms = _folded_set(data_dir / "demonyms.txt")
+    org_cues = _grouped(data_dir / "org_cues.tsv")
     return Tables(
         aliases=aliases,
         exact_case=frozenset(capitals - mixed),
@@ -172,18 +184,19 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         connectors=connectors,
         lowercase_words=frozenset(_data_lines(data_dir / "lowercase_words.txt")),
         first_words=first_words,
-        not_entities=capitalised_common | _folded_set(data_dir / "compass_words.txt"),
+        not_entities=not_entities,
         capitalised_common=capitalised_common,
-        demonyms=_folded_set(data_dir / "demonyms.txt"),
+        demonyms=demonyms,
+        not_name_words=not_entities | demonyms,
         run_prefixes=_folded_set(data_dir / "run_prefixes.txt"),
         run_breakers=_folded_set(data_dir / "run_breakers.txt"),
         function_words=_read_function_words(data_dir.parent / "function_words.json") | connectors,
         clusters=_read_clusters(data_dir / "word_clusters.tsv"),
         brown=_read_brown(data_dir / "brown_clusters.tsv"),
-        org_first=frozenset(cue for cue, where in org_cues if where == "first"),
-        org_last=frozenset(cue for cue, where in org_cues if where == "last"),
-        org_suffix=frozenset(cue for cue, where in org_cues if where == "suffix"),
-        org_words=frozenset(cue + dot for cue, _ in org_cues for dot in ("", ".")),
+        org_first=org_cues.get("first", frozenset()),
+        org_last=org_cues.get("last", frozenset()),
+        org_suffix=org_cues.get("suffix", frozenset()),
+        org_words=frozenset(cue + dot for cues in org_cues.values() for cue in cues for dot in ("", ".")),
         place_heads=_folded_set(data_dir / "place_heads.txt"),
         state_codes=frozenset(line.split("\t")[1] for line in _data_lines(data_dir / "us_states.tsv")),
         event_heads=_folded_set(data_dir / "event_heads.txt"),
@@ -192,7 +205,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         doctrine_endings=tuple(fold(w) for w in _data_lines(data_dir / "doctrine_endings.txt")),
         sentence_openers=_folded_set(data_dir / "sentence_openers.txt"),
         place_particle_pattern=_place_particle_pattern(_data_lines(data_dir / "place_particles.txt")),
-        org_context=_read_org_context(data_dir / "org_context.tsv"),
+        org_context=_grouped(data_dir / "org_context.tsv"),
         run_pattern=run_pattern(connectors),
         sports=read_sports_teams(data_dir),
     )
@@ -260,22 +273,14 @@ def read_sports_teams(data_dir: Path) -> SportsTeams:
             place_words = tuple(fold(place).split())
             homes.setdefault(place_words, set()).add(number)
             full.setdefault(place_words + name_words, set()).add(number)
-    cues = [line.split("\t") for line in _data_lines(data_dir / "sports_cues.tsv")]
+    cues = _grouped(data_dir / "sports_cues.tsv")
     return SportsTeams(
         names={k: frozenset(v) for k, v in names.items()},
         full={k: frozenset(v) for k, v in full.items()},
         homes={k: frozenset(v) for k, v in homes.items()},
         leagues=tuple(leagues),
-        locative=frozenset(w for w, kind in cues if kind == "locative"),
-        place_nouns=frozenset(w for w, kind in cues if kind == "place_noun"),
-        positions=frozenset(w for w, kind in cues if kind == "position"),
+        locative=cues.get("locative", frozenset()),
+        place_nouns=cues.get("place_noun", frozenset()),
+        positions=cues.get("position", frozenset()),
     )
 
-
-def _read_org_context(path: Path) -> dict[str, frozenset[str]]:
-    """``org_context.tsv``: where ("after", "possessive", "before") -> casefolded phrases."""
-    out: dict[str, set[str]] = {}
-    for line in _data_lines(path):
-        phrase, where = line.split("\t")
-        out.setdefault(where, set()).add(fold(phrase))
-    return {where: frozenset(phrases) for where, phrases in out.items()}

@@ -127,12 +127,10 @@ def _rest_is_person(text: str, head: Span, span: Span, tables: Tables) -> bool:
 def _not_entity_word(word: str, tables: Tables) -> bool:
     """A weekday/month/nationality word, also in a compound such as "Iranian-backed"."""
     folded = fold(word)
-    if folded in tables.not_entities or folded in tables.demonyms:
+    if folded in tables.not_name_words:
         return True
     head, _, tail = folded.partition("-")
-    return (
-        bool(tail) and (head in tables.not_entities or head in tables.demonyms) and word.partition("-")[2].islower()
-    )
+    return bool(tail) and head in tables.not_name_words and word.partition("-")[2].islower()
 
 
 def _strip_sentence_opener(text: str, span: Span, tables: Tables) -> Optional[Span]:
@@ -182,24 +180,22 @@ def _opener_stems(lw: str) -> tuple[str, ...]:
 
 
 def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool, Optional[tuple[int, bool]]]:
-    """What the rules of :func:`combine` ask of a span's text (cached per text, bounded; a plain
-    tuple): its alias key; only weekday/month/nationality words or one character;
-    several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO"); a leading title
-    (characters to cut, the rest is a person) or None."""
-    facts = tables.span_facts.get(mention)
-    if facts is None:
-        key = _alias_key(mention, tables)
-        if key is not None and tables.aliases[key].trusted:  # the alias decides: no other rule asked
-            facts = (key, False, False, _title_cut(mention, tables))
-        else:
-            words = mention.split()
-            facts = (
-                key,
-                all(_not_entity_word(w, tables) for w in words) or len(mention) == 1,
-                mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
-                _title_cut(mention, tables),
-            )
-        cache_store(tables.span_facts, mention, facts)
+    """What the rules of :func:`combine` ask of a span's text (computed where ``tables.span_facts``
+    lacks it, and kept there, bounded; a plain tuple): its alias key; only weekday/month/nationality
+    words or one character; several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO");
+    a leading title (characters to cut, the rest is a person) or None."""
+    key = _alias_key(mention, tables)
+    if key is not None and tables.aliases[key].trusted:  # the alias decides: no other rule asked
+        facts = (key, False, False, _title_cut(mention, tables))
+    else:
+        words = mention.split()
+        facts = (
+            key,
+            all(_not_entity_word(w, tables) for w in words) or len(mention) == 1,
+            mention.isupper() and len(words) > 1 and all(fold(w) in tables.lowercase_words for w in words),
+            _title_cut(mention, tables),
+        )
+    cache_store(tables.span_facts, mention, facts)
     return facts
 
 
