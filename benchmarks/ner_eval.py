@@ -10,7 +10,8 @@ its ScrapingHub article (the stage tags whole bodies and uses the article as con
 full name, one type per name), keeping the entities that lie inside the sentence. The test split
 adds a second English news test set (``ner/newspaper4k_text.py``: newspaper4k's English test
 articles, hand-annotated; its text is fetched once from PyPI) and both English sets pooled. Speed: articles of ~3 KB built from held-out sentences (and the seed
-samples), CPU-seconds by ``time.process_time``, one process, after loading.
+samples), CPU-seconds by ``time.process_time``, one process, after loading and with the collector
+settings of the stage's workers (``transforms.stage.apply_worker_gc``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ner.corpus import DATASETS, Sentence, body_variants, load, load_json, scrap
 from ner.train import EN_NEWS, load_nerp_recased
 from schemas.records import Article, Origin, RawArticle
 from transforms import entities as ent
+from transforms.stage import apply_worker_gc
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "ner_eval.json"
@@ -215,6 +217,7 @@ def main() -> None:
         ("seeds_3kb", seeds, 60),
         ("wikiann_en_3kb_worst_case", wikiann, 2),  # title fragments: nearly every word capitalised
     )
+    apply_worker_gc()  # time the stage with the collector settings its workers run with
     for name, texts, repeat in sets if not args.no_speed else ():
         results["speed"][name] = speed(texts, resources, repeat)
         print(f"speed {name}: {results['speed'][name]}")

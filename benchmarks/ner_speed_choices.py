@@ -6,7 +6,8 @@
 Texts: held-out Indonesian sentences joined into 3 KB articles + 3 KB English news bodies
 (../shared), or with ``--corpus`` the synthetic corpus of ``benchmarks.run`` (seed 7, 2,000
 articles) taken through the stages before entities, as the pipeline feeds them. CPU ms per article
-(``time.process_time``, median of 3 rounds, one core) for: the whole stage function
+(``time.process_time``, median of 3 rounds, one core, with the collector settings of the stage's
+workers, ``transforms.stage.apply_worker_gc``) for: the whole stage function
 (``extract_entities``: tagging, rules, canonical names, summary) once with its caches emptied before
 each pass, then warm, and ``find_entities``;
 its parts (candidate runs, context words + CRF features, CRF tagging); and, unless
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from transforms import entities as ent
+from transforms.stage import apply_worker_gc
 
 _TOKEN = re.compile(r"\w+(?:[-'’.](?!s\b)\w+)*|[^\w\s]")
 
@@ -97,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     articles = [Article(id=str(i), origin=Origin(), raw=RawArticle(id=str(i), origin=Origin()), body=t, language=lang)
                 for i, (lang, t) in enumerate(pairs)]
     res = ent.load_resources()
+    apply_worker_gc()  # the collector settings the stage's workers run with after set-up
     tables = res.tables
     n = len(texts)
     rows = {}
