@@ -58,8 +58,9 @@ def _raw_positions(raw: str, acknowledged: set[tuple[int, int]]) -> set[tuple[in
     """Every (partition, offset) of the raw topic. The producer may have written a record twice (a
     send retried after its acknowledgement was lost): each position it was not told of must hold
     the key of an acknowledged one, and every acknowledged position must be there."""
-    keys = {(m.partition, m.offset): m.key for m in read_topic(raw, expect=len(acknowledged), timeout=60)}
-    assert set(keys) == set(all_positions(raw)), "the raw topic was not read whole"
+    everything = set(all_positions(raw))  # the producer has finished: the topic's end offsets are final
+    keys = {(m.partition, m.offset): m.key for m in read_topic(raw, expect=len(everything), timeout=60, settle=0)}
+    assert set(keys) == everything, "the raw topic was not read whole"
     assert acknowledged <= set(keys), f"acknowledged but missing: {sorted(acknowledged - set(keys))[:10]}"
     sent_keys = {keys[p] for p in acknowledged}
     strays = [p for p in keys if p not in acknowledged and keys[p] not in sent_keys]
