@@ -68,18 +68,6 @@ def _per_element(fn: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any
     return run
 
 
-def _preloaded(state: Any) -> Any:
-    """State whose lazily built parts (``preload()``, e.g. the language committee) are built now.
-
-    A part needed by one article in thousands would otherwise land in the timed loop
-    as a one-off load; it is set-up, like the rest of the state.
-    """
-    preload = getattr(state, "preload", None)
-    if callable(preload):
-        preload()
-    return state
-
-
 def stage_from_dofn(dofn: Any) -> Stage:
     """The pure function a stage DoFn wraps, with its heavy state built once (timed apart).
 
@@ -90,7 +78,7 @@ def stage_from_dofn(dofn: Any) -> Stage:
 
     started = time.process_time()
     if isinstance(dofn, BatchStageDoFn):
-        state = _preloaded(dofn.setup_fn() if dofn.setup_fn is not None else None)
+        state = dofn.setup_fn() if dofn.setup_fn is not None else None
         batch_fn = dofn.batch_fn
 
         def run_batch(elements: Sequence[Any]) -> list[Any]:
@@ -103,7 +91,7 @@ def stage_from_dofn(dofn: Any) -> Stage:
     elif isinstance(dofn, StageDoFn):
         fn = dofn.fn
         if dofn.setup_fn is not None:
-            state = _preloaded(dofn.setup_fn())
+            state = dofn.setup_fn()
             stage = Stage(dofn.stage, _per_element(lambda element: fn(element, state)))
         else:
             stage = Stage(dofn.stage, _per_element(fn))
