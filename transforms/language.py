@@ -93,9 +93,10 @@ class Detectors:
 
     The heavy parts are built on first use: lingua for all languages and
     langdetect's profiles only serve the committee (short or unreliable text),
-    the lingua id/ms pair only Indonesian-or-Malay text, so a run that never
-    needs one never pays for it (~0.5, ~0.4 and ~0.25 CPU-s). ``preload()``
-    builds them all now.
+    the lingua id/ms pair only Indonesian-or-Malay text (~0.5, ~0.4 and ~0.25
+    CPU-s), so a function call that needs none never pays for them. A worker
+    builds them all in ``setup`` (``worker_detectors``, ``preload()``): in a
+    stream, some article soon needs each one.
     """
 
     def __init__(self, data_file: Path = DATA_FILE):
