@@ -102,6 +102,8 @@ def _opened(text: str, mention: str, label: str = "ORG") -> list[str]:
         ("Meanwhile Dana Whitfield waited.", "Meanwhile Dana Whitfield", "Dana Whitfield"),
         ("Menurut Budi Santoso, harga naik.", "Menurut Budi Santoso", "Budi Santoso"),
         ("Now the Ministry says otherwise.", "Now the Ministry", "Ministry"),
+        ("Later the Falcons scored twice.", "Later the Falcons", "Falcons"),
+        ("Earlier Harlow Mining had denied it.", "Earlier Harlow Mining", "Harlow Mining"),
         ("Costs rose. As Porter Logistics grew, prices fell.", "As Porter Logistics", "Porter Logistics"),
     ],
 )
