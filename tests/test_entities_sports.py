@@ -115,3 +115,22 @@ def test_one_team_name_said_twice_is_no_sports_article() -> None:
     labels = _rule_labels(text)
     assert labels[("Jazz", text.index("Jazz", 10))] == "LOC"
     assert labels[("Rockets", text.index("Rockets"))] == "LOC"  # "rockets" is a common word
+
+
+def test_a_full_team_name_on_a_result_line_is_found_once(resources: ent.EntityResources) -> None:
+    tables = ent.load_tables()
+    text = "Thursday's games\nColorado Avalanche 6, Seattle Kraken 3: the hosts pulled away late.\n"
+    runs = ent.candidate_runs(text, tables, True)
+    got = [(text[s.start : s.end], s.start) for s in ent.sports_teams(text, runs, [], tables)]
+    assert sorted(got) == [("Colorado Avalanche", text.index("Colorado")), ("Seattle Kraken", text.index("Seattle"))]
+    summary = ent.summarize(ent.find_entities(text, resources))
+    counts = {(row["canonical"], row["label"]): row["count"] for row in summary}
+    assert counts.get(("Colorado Avalanche", "ORG")) == 1 and counts.get(("Seattle Kraken", "ORG")) == 1, summary
+
+
+def test_a_team_name_alone_on_a_result_line_is_found_once() -> None:
+    tables = ent.load_tables()
+    text = "Late scores\nOrioles 4, Mariners 2: a ninth-inning comeback.\nThe Orioles now lead the division.\n"
+    runs = ent.candidate_runs(text, tables, True)
+    got = [(text[s.start : s.end], s.start) for s in ent.sports_teams(text, runs, [], tables)]
+    assert len(got) == len(set(got)) == 3, got

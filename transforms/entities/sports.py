@@ -121,7 +121,11 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
         if right and right[0] in teams.place_nouns:
             continue
         found.append(Span(run.start, run.end, "ORG"))
-    return _replaced_by(spans, found)  # it sorts found
+    # a side of a result line is often found by its run too ("Seattle Kraken 2, ..."): once only
+    unique: dict[tuple[int, int], Span] = {}
+    for span in found:
+        unique.setdefault((span.start, span.end), span)
+    return _replaced_by(spans, list(unique.values()))  # it sorts them
 
 
 # A win-loss(-tie) record right after a name: "Viera (4-0):", "the Gophers (9-1, 6-1)".
