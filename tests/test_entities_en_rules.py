@@ -51,6 +51,34 @@ def test_no_dateline_without_the_convention(text: str, tables: ent.Tables) -> No
     assert ent.dateline_places(text, [], tables) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "P&G (Reuters) - The consumer goods maker raised its outlook.",  # an agency after a company
+        "B&Q, Britain — The retailer shut two stores.",  # a region after it
+        "Quarterly figures\nH&M (AFP) – Sales fell in the spring.",
+        "AUSTIN, AT&T — a line that names no region.",  # nor is one after the comma
+    ],
+)
+def test_a_name_with_an_ampersand_is_no_dateline_place_even_with_an_agency_or_region(
+    text: str, tables: ent.Tables
+) -> None:
+    assert ent.dateline_places(text, [], tables) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("HELSINKI (Reuters) - The central bank held rates.", [("HELSINKI", "LOC")]),
+        ("Tromsø, Norway — The ferry was cancelled.", [("Tromsø", "LOC"), ("Norway", "LOC")]),
+    ],
+)
+def test_a_dateline_without_an_ampersand_still_names_places(
+    text: str, expected: list[tuple[str, str]], tables: ent.Tables
+) -> None:
+    assert span_labels(ent.dateline_places(text, [], tables), text) == expected
+
+
 def test_dateline_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
     text = ("A" * 30 + " ") * 3 + ", " + "B " * 5000 + "\n" + "X\n" * 20000 + "(" * 5000
     assert ent.dateline_places(text, [], tables) == []

@@ -12,7 +12,8 @@ import pytest
 from tests.entity_helpers import entity_pairs, span_labels, whole_span
 from transforms import entities as ent
 from transforms.entities.rules import head_words
-from transforms.entities.tagging import _strip_sentence_opener, combine
+from transforms.entities.headlines import confirmed_headline_spans
+from transforms.entities.tagging import _looks_like_name, _strip_sentence_opener, combine
 from transforms.entities.sports import places_with_records
 
 
@@ -207,3 +208,33 @@ def test_an_ampersand_joins_a_name(text: str, run: tuple[str, ...], tables: ent.
 def test_an_ampersand_at_the_edge_of_a_run_is_dropped(tables: ent.Tables) -> None:
     runs = [r.words for r in ent.candidate_runs("Bread & butter, said Lena Moss & her aunt.", tables)]
     assert ("Lena", "Moss") in runs and not any("&" in r for r in runs)
+
+
+# ----------------------------------------------------------------------------- capitals-only codes inside names
+
+
+@pytest.mark.parametrize("name", ["Ade Kurniawan", "Karim Bey", "Cai Xiaoling", "Aly Mansour"])
+def test_a_name_part_spelled_like_a_capitals_only_code_still_looks_like_a_name(name: str, tables: ent.Tables) -> None:
+    code = next(w for w in name.split() if ent.lookup_alias(w.upper(), tables) is not None)
+    assert ent.lookup_alias(code.upper(), tables).label != "PER"  # the code in capitals is a place
+    assert _looks_like_name(name, tables)
+    assert not _looks_like_name(f"{code.upper()} {name.split()[-1]}", tables)  # in capitals it is the code
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Gubernur Ade Kurniawan meninjau banjir di pesisir utara.", "Ade Kurniawan"),
+    ("Senator Karim Bey opposed the measure on Monday.", "Karim Bey"),
+])
+def test_a_title_before_such_a_name_announces_a_person(text: str, name: str, tables: ent.Tables) -> None:
+    titled = text[: text.index(name) + len(name)]
+    got = combine(text, [ent.Span(0, len(titled), "ORG")], [], tables)
+    assert span_labels(got, text) == [(name, "PER")]
+
+
+def test_such_a_name_on_a_headline_is_kept_as_a_person(tables: ent.Tables) -> None:
+    text = "Interview With Karim Bey\nThe architect talked about his plans for the harbour front."
+    run = next(r for r in ent.candidate_runs(text, tables, True) if "Karim" in r.words)
+    start = text.index("Karim Bey")
+    person = ent.Span(start, start + len("Karim Bey"), "PER")
+    got = confirmed_headline_spans(text, [(run, [person])], [], tables)
+    assert span_labels(got, text) == [("Karim Bey", "PER")]

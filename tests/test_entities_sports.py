@@ -3,8 +3,11 @@ and so is a city or state named for its team). Own phrasings only."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.entity_helpers import label_at, labels_by_position
 from transforms import entities as ent
+from transforms.entities.sports import places_with_records
 
 
 def test_the_team_table_reads_names_full_names_and_homes() -> None:
@@ -115,3 +118,52 @@ def test_one_team_name_said_twice_is_no_sports_article() -> None:
     labels = _rule_labels(text)
     assert labels[("Jazz", text.index("Jazz", 10))] == "LOC"
     assert labels[("Rockets", text.index("Rockets"))] == "LOC"  # "rockets" is a common word
+
+
+def test_a_full_team_name_on_a_result_line_is_found_once(resources: ent.EntityResources) -> None:
+    tables = ent.load_tables()
+    text = "Thursday's games\nColorado Avalanche 6, Seattle Kraken 3: the hosts pulled away late.\n"
+    runs = ent.candidate_runs(text, tables, True)
+    got = [(text[s.start : s.end], s.start) for s in ent.sports_teams(text, runs, [], tables)]
+    assert sorted(got) == [("Colorado Avalanche", text.index("Colorado")), ("Seattle Kraken", text.index("Seattle"))]
+    summary = ent.summarize(ent.find_entities(text, resources))
+    counts = {(row["canonical"], row["label"]): row["count"] for row in summary}
+    assert counts.get(("Colorado Avalanche", "ORG")) == 1 and counts.get(("Seattle Kraken", "ORG")) == 1, summary
+
+
+def test_a_team_name_alone_on_a_result_line_is_found_once() -> None:
+    tables = ent.load_tables()
+    text = "Late scores\nOrioles 4, Mariners 2: a ninth-inning comeback.\nThe Orioles now lead the division.\n"
+    runs = ent.candidate_runs(text, tables, True)
+    got = [(text[s.start : s.end], s.start) for s in ent.sports_teams(text, runs, [], tables)]
+    assert len(got) == len(set(got)) == 3, got
+
+
+@pytest.mark.parametrize("close", [":", " –", " —", "—"])
+def test_a_result_line_may_close_with_a_colon_or_a_dash(close: str) -> None:
+    tables = ent.load_tables()
+    # one known team only: the result line alone makes both sides teams
+    text = f"Exhibition baseball\nMariners 7, Riverside Tech 5{close} a long night for the bullpen\n"
+    got = ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables)
+    assert sorted((text[s.start : s.end], s.label) for s in got) == [("Mariners", "ORG"), ("Riverside Tech", "ORG")]
+
+
+@pytest.mark.parametrize(
+    "text, mention",
+    [
+        ("Hillcrest\td.\tMaple Grove 4-2", "Maple Grove"),  # tabs on both sides
+        ("Hillcrest\tdef. Maple Grove", "Hillcrest"),  # a tab before the word
+        ("Hillcrest d.\tMaple Grove 4-2", "Maple Grove"),  # a tab after it
+        ("Hillcrest def. Maple Grove 4-2", "Hillcrest"),  # spaces
+    ],
+)
+def test_a_defeat_line_may_be_separated_by_tabs(text: str, mention: str) -> None:
+    start = text.index(mention)
+    got = places_with_records(text, [ent.Span(start, start + len(mention), "LOC")])
+    assert [(text[s.start : s.end], s.label) for s in got] == [(mention, "ORG")]
+
+
+def test_a_tab_before_a_lone_d_on_another_kind_of_line_is_no_defeat_line() -> None:
+    text = "Hillcrest, founded\td. 1890, is a small town"
+    got = places_with_records(text, [ent.Span(0, len("Hillcrest"), "LOC")])
+    assert [s.label for s in got] == ["LOC"]

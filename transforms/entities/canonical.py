@@ -117,7 +117,6 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
                 )
     if not parts:
         return spans
-    covered = {i for span in spans for i in (span.start, span.end - 1)}
     starts = sorted((s.start, s.end) for s in spans)
     added = []
     for run in runs:
@@ -128,7 +127,7 @@ def _add_name_parts(text: str, runs: Sequence[Run], spans: list[Span], tables: T
         for j, key in zip(range(0, len(flat), 3), folded):
             if key in parts:
                 start = base + flat[j + 1]
-                if start not in covered and not _inside(starts, start):
+                if not _inside(starts, start):
                     entry = lookup_alias(flat[j], tables)
                     if entry is None or entry.label == "PER":
                         added.append(Span(start, base + flat[j + 2], "PER"))

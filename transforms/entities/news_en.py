@@ -87,8 +87,8 @@ def state_codes_after_cities(text: str, spans: list[Span], tables: Tables) -> li
 
 # A dateline opening a line; no part matches a newline, so each match lies within its line.
 _DATELINE = re.compile(
-    rf"^[ \t]{{0,8}}(?P<place>{name_words(4)})"
-    rf"(?:,[ \t]{{1,3}}(?P<state>{name_words(3)}))?"
+    rf"^[ \t]{{0,8}}(?P<place>{name_words(4, ampersand=False)})"
+    rf"(?:,[ \t]{{1,3}}(?P<state>{name_words(3, ampersand=False)}))?"
     r"(?P<agency>[ \t]{1,3}\([^()\n]{1,40}\))?"
     r"[ \t]{1,3}(?:[–—]|--?)[ \t]",
     re.MULTILINE,
@@ -99,15 +99,14 @@ def dateline_places(text: str, spans: list[Span], tables: Tables) -> list[Span]:
     """A paragraph opening with a dateline ("LAGOS, Nigeria —", "BERLIN (AP) -", "Leeds – ")
     names a place, and the region after its comma is one too: both become LOC, replacing what
     the model found there. A place alone before the dash must be a known place (gazetteer) or
-    an all-capitals word that is not a common one nor holds "&", so "Analysis – ..." and "R&D – ..."
-    are left alone."""
+    an all-capitals word that is not a common one, so "Analysis – ..." is left alone; a name with
+    "&" is an abbreviation or a company ("R&D – ...", "AT&T (AP) – ..."), never a dateline's place."""
     found: list[Span] = []
     for m in _DATELINE.finditer(text):
         place = m.group("place")
         entry = lookup_alias(place, tables)
         known = entry is not None and entry.label == "LOC"
-        # an all-capitals word with "&" is an abbreviation ("R&D", "AT&T"), not a place
-        shouted = place.isupper() and len(place) > 1 and "&" not in place and fold(place) not in tables.lowercase_words
+        shouted = place.isupper() and len(place) > 1 and fold(place) not in tables.lowercase_words
         if known or shouted or m.group("state") or m.group("agency"):
             found.append(Span(m.start("place"), m.end("place"), "LOC"))
             if m.group("state"):

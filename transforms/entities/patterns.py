@@ -28,11 +28,14 @@ _CAP_WORD = _UPPER + _CAP_TAIL
 # dots, apostrophes, hyphens or inner ampersands ("St.", "O'Neill", "A&M"; "&" only before a word
 # character, as in _CAP_TAIL). The branches are disjoint and bounded: matching is linear.
 _NAME_WORD = _UPPER + r"(?:[\w.'’-]|&(?=\w)){0,30}"
+_NAME_WORD_NO_AMPERSAND = _UPPER + r"[\w.'’-]{0,30}"  # a place in a dateline: "AT&T" or "R&D" is none
 
 
-def name_words(most: int) -> str:
-    """A regex of one to ``most`` name words (see ``_NAME_WORD``) separated by a space or tab."""
-    return rf"{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{0,{most - 1}}}"
+def name_words(most: int, ampersand: bool = True) -> str:
+    """A regex of one to ``most`` name words (see ``_NAME_WORD``; with ``ampersand=False`` no
+    inner "&") separated by a space or tab."""
+    word = _NAME_WORD if ampersand else _NAME_WORD_NO_AMPERSAND
+    return rf"{word}(?:[ \t]{word}){{0,{most - 1}}}"
 
 
 def run_pattern(connectors: Iterable[str]) -> re.Pattern[str]:

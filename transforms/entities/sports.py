@@ -15,10 +15,11 @@ from transforms.entities.tagging import _replaced_by
 
 
 _SCORE_NAME = name_words(4)  # a side of a result line ("Wild", "Texas A&M")
+_RESULT_ENDS = ":–—"  # what closes the scores of a result line; the line is looked for only if one is in the text
 # "Wild 4, Sabres 1:" opening a line: a game's result, the winner first.
 _RESULT_LINE = re.compile(
     rf"^[ \t]{{0,8}}(?P<a>{_SCORE_NAME})[ \t]{{1,3}}\d{{1,3}},[ \t]{{1,3}}(?P<b>{_SCORE_NAME})[ \t]{{1,3}}\d{{1,3}}"
-    r"[ \t]{0,3}(?:\([A-Z0-9]{1,3}\)[ \t]{0,3})?[:–—]",
+    rf"[ \t]{{0,3}}(?:\([A-Z0-9]{{1,3}}\)[ \t]{{0,3}})?[{_RESULT_ENDS}]",
     re.MULTILINE,
 )
 
@@ -90,7 +91,7 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
                 if ids is not None:
                     leading.append((run, k, ids))
                     break
-    if ":" in text:
+    if any(end in text for end in _RESULT_ENDS):
         for m in _RESULT_LINE.finditer(text):
             sides = [_team_of(tuple(fold(m.group(g)).split()), teams) for g in ("a", "b")]
             if any(sides):
@@ -121,16 +122,24 @@ def sports_teams(text: str, runs: Sequence[Run], spans: list[Span], tables: Tabl
         if right and right[0] in teams.place_nouns:
             continue
         found.append(Span(run.start, run.end, "ORG"))
-    return _replaced_by(spans, found)  # it sorts found
+    # a side of a result line is often found by its run too ("Seattle Kraken 2, ..."): once only
+    unique: dict[tuple[int, int], Span] = {}
+    for span in found:
+        unique.setdefault((span.start, span.end), span)
+    return _replaced_by(spans, list(unique.values()))  # it sorts them
 
 
 # A win-loss(-tie) record right after a name: "Viera (4-0):", "the Gophers (9-1, 6-1)".
 _RECORD_AFTER = re.compile(r"[ \t]?\(\d{1,3}-\d{1,3}(?:-\d{1,3})?[,)]")
 _RECORD_OPENINGS = ("(", " (", "\t(")  # cheap test before the regex
 # A line opening with one side defeating the other: "Melbourne d. Cocoa 8-0", "Troy def. Union".
+_DEFEAT_WORDS = ("d", "def")
 _DEFEAT_LINE = re.compile(
-    rf"^[ \t]{{0,8}}(?P<a>{_SCORE_NAME})[ \t]{{1,3}}(?:d|def)\.[ \t]{{1,3}}(?P<b>{_SCORE_NAME})", re.MULTILINE,
+    rf"^[ \t]{{0,8}}(?P<a>{_SCORE_NAME})[ \t]{{1,3}}(?:{'|'.join(_DEFEAT_WORDS)})\.[ \t]{{1,3}}(?P<b>{_SCORE_NAME})",
+    re.MULTILINE,
 )
+# cheap test before the regex: a defeat word after a space or tab, as the regex has it
+_DEFEAT_MARKS = tuple(f"{sep}{word}." for word in _DEFEAT_WORDS for sep in " \t")
 
 
 def places_with_records(text: str, spans: list[Span]) -> list[Span]:
@@ -138,7 +147,7 @@ def places_with_records(text: str, spans: list[Span]) -> list[Span]:
     line ("Palm Bay d. Viera 2-0") is a team of that place (ORG); people (fighters, players)
     have records too and stay as they are."""
     sides: list[tuple[int, int]] = []
-    if " d. " in text or " def. " in text:
+    if any(mark in text for mark in _DEFEAT_MARKS):
         sides = [m.span(g) for m in _DEFEAT_LINE.finditer(text) for g in ("a", "b")]
     if not sides and "(" not in text:
         return spans

@@ -224,12 +224,14 @@ def _next_token_start(text: str, pos: int) -> int:
 
 
 def _looks_like_name(text: str, tables: Tables) -> bool:
-    """One to four capitalised words, none a common word or a known name of a place/organisation."""
+    """One to four capitalised words, none a common word or a known name of a place/organisation
+    (as :func:`lookup_alias` reads them: a capitals-only code such as an airport's counts only in
+    capitals, so "Ade" of a name is no "ADE")."""
     words = text.split()
     return (
         1 <= len(words) <= 4
         and all(w[0].isupper() and fold(w) not in tables.lowercase_words for w in words)
-        and not any(tables.aliases.get(fold(w), None) and tables.aliases[fold(w)].label != "PER" for w in words)
+        and not any((entry := lookup_alias(w, tables)) is not None and entry.label != "PER" for w in words)
     )
 
 
