@@ -106,3 +106,15 @@ def test_entity_vocabulary_is_diverse_like_real_news():
     assert len(tail_people) > 3000  # thousands of distinct people, not a reused cast
     assert len(cities) > 250  # datelines from hundreds of cities
     assert 0.1 * 2000 < big_name_articles < 0.7 * 2000  # the top names recur, but not everywhere
+
+
+def test_the_per_article_rate_between_two_replays_cancels_their_fixed_cost() -> None:
+    from benchmarks.run import ReplayRun, marginal
+
+    def run(articles: int, cpu_s: float) -> ReplayRun:
+        return ReplayRun(articles=articles, cpu_s=cpu_s, user_s=cpu_s, sys_s=0.0, wall_s=cpu_s, peak_rss_mb=1.0,
+                         exit_code=0)
+
+    fixed, per_article = 2.5, 0.004  # CPU-s
+    got = marginal(run(1000, fixed + 1000 * per_article), run(9000, fixed + 9000 * per_article), 300.0)
+    assert got == {"marginal_articles_per_cpu_s": 250.0, "marginal_ratio": round(250 / 300, 3), "fixed_cpu_s": 2.5}
