@@ -39,7 +39,7 @@ def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
     return _bio_spans(run, tagger.tag(feats), feats)
 
 
-def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
+def gazetteer_spans(run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
     """Longest trusted-alias matches inside one run (curated aliases and countries; with
     ``trusted_only=False`` also the generated gazetteer's places)."""
     hits, base = run.hits, run.base
