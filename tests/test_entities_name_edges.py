@@ -140,6 +140,10 @@ def test_a_function_word_is_cut_only_at_a_sentence_start(tables: ent.Tables) -> 
         ("Cedar Falls def. Fairview", "Cedar Falls"),
         ("Ohio A&M d. Fairview 3-1", "Fairview"),  # "&" inside a side's name
         ("Fairview def. Prairie A&M 21-14", "Prairie A&M"),
+        ("Hillcrest\td.\tMaple Grove 4-2", "Maple Grove"),  # tabs on both sides
+        ("Hillcrest\tdef. Maple Grove", "Hillcrest"),  # a tab before the word
+        ("Hillcrest d.\tMaple Grove 4-2", "Maple Grove"),  # a tab after it
+        ("Hillcrest def. Maple Grove 4-2", "Hillcrest"),  # spaces
     ],
 )
 def test_a_place_with_a_record_or_on_a_result_line_is_a_team(text: str, mention: str) -> None:
@@ -153,6 +157,7 @@ def test_a_place_with_a_record_or_on_a_result_line_is_a_team(text: str, mention:
         ("Prices in Fairview (up 6-2 on the year) rose.", "Fairview", "LOC"),  # no record right after
         ("Cedar Falls, the county seat, d. 1901", "Cedar Falls", "LOC"),  # not a result line
         ("Cedar A& d. Fairview 3-1", "Fairview", "LOC"),  # "&" only inside a word
+        ("Hillcrest, founded\td. 1890, is a small town", "Hillcrest", "LOC"),  # a tab before a lone "d.", no result line
     ],
 )
 def test_records_leave_people_and_other_places(text: str, mention: str, label: str) -> None:

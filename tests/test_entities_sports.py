@@ -7,7 +7,6 @@ import pytest
 
 from tests.entity_helpers import label_at, labels_by_position
 from transforms import entities as ent
-from transforms.entities.sports import places_with_records
 
 
 def test_the_team_table_reads_names_full_names_and_homes() -> None:
@@ -146,24 +145,3 @@ def test_a_result_line_may_close_with_a_colon_or_a_dash(close: str) -> None:
     text = f"Exhibition baseball\nMariners 7, Riverside Tech 5{close} a long night for the bullpen\n"
     got = ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables)
     assert sorted((text[s.start : s.end], s.label) for s in got) == [("Mariners", "ORG"), ("Riverside Tech", "ORG")]
-
-
-@pytest.mark.parametrize(
-    "text, mention",
-    [
-        ("Hillcrest\td.\tMaple Grove 4-2", "Maple Grove"),  # tabs on both sides
-        ("Hillcrest\tdef. Maple Grove", "Hillcrest"),  # a tab before the word
-        ("Hillcrest d.\tMaple Grove 4-2", "Maple Grove"),  # a tab after it
-        ("Hillcrest def. Maple Grove 4-2", "Hillcrest"),  # spaces
-    ],
-)
-def test_a_defeat_line_may_be_separated_by_tabs(text: str, mention: str) -> None:
-    start = text.index(mention)
-    got = places_with_records(text, [ent.Span(start, start + len(mention), "LOC")])
-    assert [(text[s.start : s.end], s.label) for s in got] == [(mention, "ORG")]
-
-
-def test_a_tab_before_a_lone_d_on_another_kind_of_line_is_no_defeat_line() -> None:
-    text = "Hillcrest, founded\td. 1890, is a small town"
-    got = places_with_records(text, [ent.Span(0, len("Hillcrest"), "LOC")])
-    assert [s.label for s in got] == ["LOC"]
