@@ -63,11 +63,19 @@ HEAD_WORDS_DROPPED = [
             ["Southern Cup Final", "Coastal Rowing Finals", "Great Northern War", "Harbour Three-Day Event"]),
     *_cases("lower-case-modifier", "The {} group said so.", "LOC",
             ["Denver-based", "Emmy-nominated", "EU-funded", "U.K.-born"]),
+    *_cases("event-name", "Tickets for the {} sold out.", "ORG",
+            ["Harvest Moon Festival", "Golden Reel Awards", "Lakeshore Marathon", "Belgian Grand Prix", "Reunion Tour"]),
+    *_cases("doctrine", "The essay on {} drew readers.", "ORG", ["Market Liberalism", "Abstract Expressionism", "Paham Komunisme"]),
 ]
 HEAD_WORDS_KEPT = [
     *_cases("event-word-after-of", "A report by the {} came out.", "ORG",
             ["Ministry of War", "Centre for the Study of War", "Festival of Finals"]),
     *_cases("hyphenated-name", "They flew to {} on Friday.", "LOC", ["Guinea-Bissau", "Winston-Salem", "Hewlett-Packard"]),
+    pytest.param("Festival Records signed Tour Lane.", "Festival Records", "ORG", id="event-word-not-last:Festival Records"),
+    pytest.param("Festival Records signed Tour Lane.", "Tour Lane", "PER", id="event-word-not-last:Tour Lane"),
+    *_cases("doctrine-after-of-or-short-stem", "A statement from {} came late.", "ORG",
+            ["Ministry of Tourism", "Prism", "Schism Records"]),
+    *_cases("doctrine-ending-of-a-person", "A statement from {} came late.", "PER", ["Mahatma Gandhi"]),
 ]
 
 
@@ -75,8 +83,8 @@ HEAD_WORDS_KEPT = [
 def test_head_words_drop_common_nouns_events_and_modified_names(
     text: str, mention: str, label: str, tables: ent.Tables
 ) -> None:
-    """A plural acronym is a common noun, an event word drops the span, a name compounded with a lower-case
-    modifier is no name."""
+    """A plural acronym is a common noun, an event or doctrine word drops the span, a name compounded with a
+    lower-case modifier is no name."""
     assert head_words(text, [whole_span(text, mention, label)], tables) == []
 
 
@@ -84,6 +92,8 @@ def test_head_words_drop_common_nouns_events_and_modified_names(
 def test_head_words_keep_bodies_named_after_events_and_hyphenated_names(
     text: str, mention: str, label: str, tables: ent.Tables
 ) -> None:
+    """An event or doctrine word after "of" or not last, a word merely ending like a doctrine, a hyphenated
+    name: the span stays as it was."""
     assert span_labels(head_words(text, [whole_span(text, mention, label)], tables), text) == [(mention, label)]
 
 
