@@ -100,9 +100,9 @@ def test_head_words_keep_bodies_named_after_events_and_hyphenated_names(
 # ----------------------------------------------------------------------------- leading function words
 
 
-def _opened(text: str, mention: str, label: str = "ORG") -> list[str]:
+def _opened(text: str, mention: str, tables: ent.Tables, label: str = "ORG") -> list[str]:
     """The span of ``mention`` after the sentence-start rules (it must open a sentence)."""
-    span = _strip_sentence_opener(text, whole_span(text, mention, label), ent.load_tables())
+    span = _strip_sentence_opener(text, whole_span(text, mention, label), tables)
     return [] if span is None else [text[span.start : span.end]]
 
 
@@ -118,8 +118,10 @@ def _opened(text: str, mention: str, label: str = "ORG") -> list[str]:
         ("Costs rose. As Porter Logistics grew, prices fell.", "As Porter Logistics", "Porter Logistics"),
     ],
 )
-def test_a_capitalised_function_word_before_a_name_is_cut(text: str, mention: str, expected: str) -> None:
-    assert _opened(text, mention) == [expected]
+def test_a_capitalised_function_word_before_a_name_is_cut(
+    text: str, mention: str, expected: str, tables: ent.Tables
+) -> None:
+    assert _opened(text, mention, tables) == [expected]
 
 
 @pytest.mark.parametrize(
@@ -127,8 +129,8 @@ def test_a_capitalised_function_word_before_a_name_is_cut(text: str, mention: st
     ["Will Ferrell", "Our Lady of Mercy", "AS Monaco", "Yang Jiechi", "Per Mertesacker", "He Jiankui",
      "All Nippon Airways", "Di Maio", "Just Eat"],
 )
-def test_names_opening_with_such_a_word_but_left_out_of_the_list_stay(mention: str) -> None:
-    assert _opened(f"{mention} said nothing.", mention) == [mention]
+def test_names_opening_with_such_a_word_but_left_out_of_the_list_stay(mention: str, tables: ent.Tables) -> None:
+    assert _opened(f"{mention} said nothing.", mention, tables) == [mention]
 
 
 def test_a_function_word_is_cut_only_at_a_sentence_start(tables: ent.Tables) -> None:
@@ -185,8 +187,8 @@ def test_a_scoreboard_end_to_end(resources: ent.EntityResources) -> None:
 
 
 @pytest.mark.parametrize("text", ["Clearly, nobody came.", "Predictably, the bill died.", "Happily, the rain stopped."])
-def test_an_adverb_opening_a_sentence_is_no_name(text: str) -> None:
-    assert _opened(text, text.split(",")[0], "PER") == []
+def test_an_adverb_opening_a_sentence_is_no_name(text: str, tables: ent.Tables) -> None:
+    assert _opened(text, text.split(",")[0], tables, "PER") == []
 
 
 @pytest.mark.parametrize(
@@ -200,9 +202,9 @@ def test_an_adverb_opening_a_sentence_is_no_name(text: str) -> None:
         "Strangely Brown wrote it.",  # no comma after it
     ],
 )
-def test_words_ending_in_ly_that_are_not_sentence_adverbs_stay(text: str) -> None:
+def test_words_ending_in_ly_that_are_not_sentence_adverbs_stay(text: str, tables: ent.Tables) -> None:
     mention = text.split(",")[0].split()[0]
-    assert _opened(text, mention, "PER") == [mention]
+    assert _opened(text, mention, tables, "PER") == [mention]
 
 
 # ----------------------------------------------------------------------------- ampersands
