@@ -337,8 +337,8 @@ def test_cached_run_pieces_match_a_fresh_computation(resources: ent.EntityResour
             plain = ent.Run.from_tokens(t, r.tokens, r.sentence_start, r.gaz, tables, r.known)
             assert list(r.folded) == [ent.fold(tok.text) for tok in r.tokens]
             for trusted in (True, False):
-                got = ent.gazetteer_spans(t, r, tables, trusted_only=trusted)
-                assert got == ent.gazetteer_spans(t, plain, tables, trusted_only=trusted)
+                got = ent.gazetteer_spans(r, tables, trusted_only=trusted)
+                assert got == ent.gazetteer_spans(plain, tables, trusted_only=trusted)
                 hits += len(got)
     assert hits
 
@@ -493,7 +493,7 @@ def test_a_known_place_heading_a_span_is_split_off_only_before_a_person(text, me
     tables = ent.load_tables()
     model = [whole_span(text, mention, label)]
     run = next(r for r in ent.candidate_runs(text, tables) if r.start <= model[0].start < r.end)
-    got = ent.combine(text, model, ent.gazetteer_spans(text, run, tables), tables)
+    got = ent.combine(text, model, ent.gazetteer_spans(run, tables), tables)
     assert set(span_labels(got, text)) == expected
 
 

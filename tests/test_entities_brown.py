@@ -44,16 +44,14 @@ def test_committed_table_is_well_formed() -> None:
     assert all(row[2] == "-" or re.fullmatch(r"-?\d+\.\d", row[2]) for row in rows)
 
 
-def test_unseen_city_names_share_a_cluster_with_known_ones() -> None:
-    tables = ent.load_tables()
+def test_unseen_city_names_share_a_cluster_with_known_ones(tables: ent.Tables) -> None:
     london = dict(f.split("=", 1) for f in _brown_features("London", tables))
     for city in ("Toronto", "Vancouver", "Amsterdam"):
         other = dict(f.split("=", 1) for f in _brown_features(city, tables))
         assert other["b"] == london["b"], city
 
 
-def test_brown_features_of_headline_capitals_unknown_words_and_odds_buckets() -> None:
-    tables = ent.load_tables()
+def test_brown_features_of_headline_capitals_unknown_words_and_odds_buckets(tables: ent.Tables) -> None:
     assert "ROTTERDAM" not in tables.brown and "TORONTO" in tables.brown
     assert _brown_features("ROTTERDAM", tables) == _brown_features("Rotterdam", tables)  # not in the table as such
     assert _brown_features("TORONTO", tables) != _brown_features("Toronto", tables)  # its own entry wins

@@ -57,13 +57,15 @@ def test_nationality_and_people_words_are_not_names_alone(word: str, tables: ent
     assert _not_entity_word(word, tables)
 
 
-def test_nationality_words_alone_are_dropped_but_names_after_them_stay(resources: ent.EntityResources) -> None:
+def test_nationality_words_alone_are_dropped_but_names_after_them_stay(
+    resources: ent.EntityResources, tables: ent.Tables
+) -> None:
     text = ("Hungarian negotiators and Kenyan diplomats met in Geneva on Friday. "
             "The talks were chaired by a Danish envoy, Lukas Brenner.")
     found = entity_texts(text, resources)
     assert not {"Hungarian", "Kenyan", "Danish"} & found
     assert "Geneva" in found
-    assert "peru" not in ent.load_tables().demonyms  # places are not in the list
+    assert "peru" not in tables.demonyms  # places are not in the list
 
 
 def test_demonym_list_is_lower_case_single_words() -> None:

@@ -187,21 +187,7 @@ def test_state_code_scan_ends_on_hostile_input(tables: ent.Tables) -> None:
     assert len(ent.state_codes_after_cities(text, [], tables)) == 40_000
 
 
-# ----------------------------------------------------------------------------- events
-
-
-@pytest.mark.parametrize(
-    "name", ["Harvest Moon Festival", "Golden Reel Awards", "Lakeshore Marathon", "Belgian Grand Prix", "Reunion Tour"]
-)
-def test_an_event_name_is_dropped(name: str, tables: ent.Tables) -> None:
-    text = f"Tickets for the {name} sold out."
-    assert ent.head_words(text, [whole_span(text, name, "ORG")], tables) == []
-
-
-def test_names_not_ending_with_an_event_word_stay(tables: ent.Tables) -> None:
-    text = "Festival Records signed Tour Lane."
-    spans = [ent.Span(0, 16, "ORG"), ent.Span(24, 33, "PER")]
-    assert span_labels(ent.head_words(text, spans, tables), text) == [("Festival Records", "ORG"), ("Tour Lane", "PER")]
+# ----------------------------------------------------------------------------- events (head-word cases: test_entities_name_edges)
 
 
 def test_event_end_to_end(resources: ent.EntityResources) -> None:
@@ -209,19 +195,6 @@ def test_event_end_to_end(resources: ent.EntityResources) -> None:
     found = entity_pairs(text, resources)
     assert ("Maria Okafor", "PER") in found and ("Chicago", "LOC") in found
     assert not any("Awards" in name for name, _ in found)
-
-
-@pytest.mark.parametrize("name", ["Market Liberalism", "Abstract Expressionism", "Paham Komunisme"])
-def test_a_doctrine_name_is_dropped(name: str, tables: ent.Tables) -> None:
-    text = f"The essay on {name} drew readers."
-    assert ent.head_words(text, [whole_span(text, name, "ORG")], tables) == []
-
-
-@pytest.mark.parametrize("name, label", [("Ministry of Tourism", "ORG"), ("Prism", "ORG"), ("Schism Records", "ORG"), ("Mahatma Gandhi", "PER")])
-def test_a_body_named_after_a_doctrine_or_a_word_merely_ending_so_stays(name: str, label: str, tables: ent.Tables) -> None:
-    text = f"A statement from {name} came late."
-    spans = [whole_span(text, name, label)]
-    assert span_labels(ent.head_words(text, spans, tables), text) == [(name, label)]
 
 
 def test_an_ellipsis_ends_a_sentence(tables: ent.Tables) -> None:

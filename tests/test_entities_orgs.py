@@ -21,8 +21,7 @@ def test_dotted_abbreviations_share_the_undotted_entry(resources):
     assert got["U.N."] == ("ORG", "United Nations")
 
 
-def test_dotted_abbreviations_match_only_in_capitals():
-    tables = ent.load_tables()
+def test_dotted_abbreviations_match_only_in_capitals(tables: ent.Tables):
     assert ent.lookup_alias("U.K.", tables) is not None
     assert ent.lookup_alias("u.k.", tables) is None
     assert ent.lookup_alias("U.k.", tables) is None
@@ -40,8 +39,8 @@ def test_dotted_forms_only_for_trusted_letter_abbreviations():
 # ----------------------------------------------------------------------------- organisations by context
 
 
-def org_context_hits(text: str, name: str, label: str = "PER") -> bool:
-    return _org_context_at(text, entity_at(text, name, label), ent.load_tables())
+def org_context_hits(text: str, name: str, tables: ent.Tables, label: str = "PER") -> bool:
+    return _org_context_at(text, entity_at(text, name, label), tables)
 
 
 @pytest.mark.parametrize(
@@ -56,8 +55,8 @@ def org_context_hits(text: str, name: str, label: str = "PER") -> bool:
         ("Posts on the social network Quillory were removed.", "Quillory"),
     ],
 )
-def test_context_cues_that_name_an_organisation(text, name):
-    assert org_context_hits(text, name)
+def test_context_cues_that_name_an_organisation(text, name, tables):
+    assert org_context_hits(text, name, tables)
 
 
 @pytest.mark.parametrize(
@@ -71,8 +70,8 @@ def test_context_cues_that_name_an_organisation(text, name):
         ("Dana Pike said the company was sold.", "Dana Pike"),
     ],
 )
-def test_context_cues_that_must_not_fire(text, name):
-    assert not org_context_hits(text, name)
+def test_context_cues_that_must_not_fire(text, name, tables):
+    assert not org_context_hits(text, name, tables)
 
 
 def test_a_cued_name_is_an_organisation_in_every_mention(resources):
@@ -84,19 +83,18 @@ def test_a_cued_name_is_an_organisation_in_every_mention(resources):
     assert len(mentions) == 3 and {e.label for e in mentions} == {"ORG"}
 
 
-def test_places_and_resolved_surnames_keep_their_type():
-    tables = ent.load_tables()
+def test_places_and_resolved_surnames_keep_their_type(tables):
     text = "Jordan Pike, a regent, spoke first. Later, Pike's board seat and Ohio's board were discussed."
     entities = [entity_at(text, "Jordan Pike", "PER"), entity_at(text, "Pike", "PER", "Jordan Pike", nth=1),
                 entity_at(text, "Ohio", "LOC")]
     assert ent.organisations_by_context(text, entities, tables) == entities
 
 
-def test_no_context_cue_leaves_the_model_labels():
+def test_no_context_cue_leaves_the_model_labels(tables):
     text = "Dana Pike visited Harlow on Monday and met Sam Okafor of Brisk Ventures."
     entities = [entity_at(text, "Dana Pike", "PER"), entity_at(text, "Harlow", "LOC"),
                 entity_at(text, "Sam Okafor", "PER"), entity_at(text, "Brisk Ventures", "ORG")]
-    assert ent.organisations_by_context(text, entities, ent.load_tables()) == entities
+    assert ent.organisations_by_context(text, entities, tables) == entities
 
 
 # ----------------------------------------------------------------------------- news outlets
@@ -113,8 +111,7 @@ def test_outlet_variants_share_one_canonical_name(resources):
     assert got["Huffington Post"] == ("ORG", "HuffPost") and got["HuffPost"] == ("ORG", "HuffPost")
 
 
-def test_ambiguous_outlet_names_are_not_in_the_table():
-    tables = ent.load_tables()
+def test_ambiguous_outlet_names_are_not_in_the_table(tables):
     for word in ("time", "fortune", "mirror", "dawn", "telegram", "oregonian"):
         entry = tables.aliases.get(word)
         assert entry is None or entry.label != "ORG", word

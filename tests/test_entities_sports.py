@@ -7,11 +7,10 @@ import pytest
 
 from tests.entity_helpers import label_at, labels_by_position
 from transforms import entities as ent
-from transforms.entities.sports import places_with_records
 
 
-def test_the_team_table_reads_names_full_names_and_homes() -> None:
-    teams = ent.load_tables().sports
+def test_the_team_table_reads_names_full_names_and_homes(tables: ent.Tables) -> None:
+    teams = tables.sports
     assert ("red", "sox") in teams.names and ("boston", "red", "sox") in teams.full
     assert ("new", "york") in teams.homes
     assert ("united",) not in teams.names  # too common alone: only "Atlanta United" counts
@@ -36,23 +35,27 @@ def test_team_names_alone_are_organisations_in_a_sports_article(resources: ent.E
     assert all(label == "ORG" for (t, _), label in labels.items() if t in names), labels
 
 
-def _rule_labels(text: str) -> dict[tuple[str, int], str]:
+def _rule_labels(text: str, tables: ent.Tables) -> dict[tuple[str, int], str]:
     """The rule alone, over model spans that call every candidate run a place."""
-    tables = ent.load_tables()
     runs = ent.candidate_runs(text, tables, True)
     spans = [ent.Span(r.start, r.end, "LOC") for r in runs]
     return {(text[s.start : s.end], s.start): s.label for s in ent.sports_teams(text, runs, spans, tables)}
 
 
-def test_a_common_word_team_name_needs_a_sports_article() -> None:
+def _teams(text: str, tables: ent.Tables) -> list[ent.Span]:
+    """The rule alone, without model spans: the teams it finds in ``text``."""
+    return ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables)
+
+
+def test_a_common_word_team_name_needs_a_sports_article(tables: ent.Tables) -> None:
     text = "Residents fled the Heat and the Thunder as crews worked through the night in Miami."
-    labels = _rule_labels(text)
+    labels = _rule_labels(text, tables)
     assert labels[("Heat", text.index("Heat"))] == "LOC"  # unchanged: no team named in full, no result
     assert labels[("Thunder", text.index("Thunder"))] == "LOC"
     sports = "The Miami Heat beat the Magic. " + text
-    assert _rule_labels(sports)[("Heat", sports.index("Heat", 20))] == "ORG"
+    assert _rule_labels(sports, tables)[("Heat", sports.index("Heat", 20))] == "ORG"
     two = "The Pelicans and the Grizzlies meet tonight. " + text
-    assert _rule_labels(two)[("Heat", two.index("Heat"))] == "ORG"  # two teams of one league
+    assert _rule_labels(two, tables)[("Heat", two.index("Heat"))] == "ORG"  # two teams of one league
 
 
 def test_result_lines_make_both_sides_organisations(resources: ent.EntityResources) -> None:
@@ -62,36 +65,34 @@ def test_result_lines_make_both_sides_organisations(resources: ent.EntityResourc
         assert labels.get((mention, text.index(mention))) == "ORG", mention
 
 
-def test_result_line_sides_may_hold_an_ampersand() -> None:
-    tables = ent.load_tables()
+def test_result_line_sides_may_hold_an_ampersand(tables: ent.Tables) -> None:
     text = "Campus roundup\nHartford A&M 3, Sabres 2 (SO): a shootout win.\nSabres 5, Ohio A&M 1 – a rout.\n"
-    got = ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables)
+    got = _teams(text, tables)
     assert {(text[s.start : s.end], s.start, s.label) for s in got} == {
         (name, text.index(name, after), "ORG")
         for name, after in [("Hartford A&M", 0), ("Sabres", 0), ("Sabres", 50), ("Ohio A&M", 0)]
     }
 
 
-def test_a_result_line_needs_a_known_team() -> None:
-    tables = ent.load_tables()
+def test_a_result_line_needs_a_known_team(tables: ent.Tables) -> None:
     text = "Chapter 4, Verse 2: the reading for today.\n"
-    assert ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables) == []
+    assert _teams(text, tables) == []
 
 
-def test_a_team_home_stays_a_place_after_a_preposition_or_before_a_place_noun() -> None:
+def test_a_team_home_stays_a_place_after_a_preposition_or_before_a_place_noun(tables: ent.Tables) -> None:
     text = (
         "The Detroit Pistons beat the Chicago Bulls 101-95 on Sunday.\n\n"
         "Detroit led by nine at the half in Chicago, and a Chicago native scored 30 for the Pistons."
     )
-    labels = _rule_labels(text)
+    labels = _rule_labels(text, tables)
     assert labels[("Detroit", text.index("Detroit led"))] == "ORG"
     assert labels[("Chicago", text.index("in Chicago") + 3)] == "LOC"
     assert labels[("Chicago", text.index("Chicago native"))] == "LOC"
 
 
-def test_a_home_is_a_place_when_no_team_of_it_is_named() -> None:
+def test_a_home_is_a_place_when_no_team_of_it_is_named(tables: ent.Tables) -> None:
     text = "The Denver Broncos won on Sunday. Later, Boston reported heavy snow overnight."
-    labels = _rule_labels(text)
+    labels = _rule_labels(text, tables)
     assert labels[("Denver Broncos", 4)] == "ORG"
     assert labels[("Boston", text.index("Boston"))] == "LOC"
 
@@ -113,57 +114,31 @@ def test_a_position_word_after_a_team_or_its_home(resources: ent.EntityResources
     assert label_at(text, "Cleveland", resources, nth=1) == "ORG"
 
 
-def test_one_team_name_said_twice_is_no_sports_article() -> None:
+def test_one_team_name_said_twice_is_no_sports_article(tables: ent.Tables) -> None:
     text = "The Jazz played on. Crowds loved the Jazz, and the Rockets lit the sky over Utah."
-    labels = _rule_labels(text)
+    labels = _rule_labels(text, tables)
     assert labels[("Jazz", text.index("Jazz", 10))] == "LOC"
     assert labels[("Rockets", text.index("Rockets"))] == "LOC"  # "rockets" is a common word
 
 
-def test_a_full_team_name_on_a_result_line_is_found_once(resources: ent.EntityResources) -> None:
-    tables = ent.load_tables()
+def test_a_full_team_name_on_a_result_line_is_found_once(resources: ent.EntityResources, tables: ent.Tables) -> None:
     text = "Thursday's games\nColorado Avalanche 6, Seattle Kraken 3: the hosts pulled away late.\n"
-    runs = ent.candidate_runs(text, tables, True)
-    got = [(text[s.start : s.end], s.start) for s in ent.sports_teams(text, runs, [], tables)]
+    got = [(text[s.start : s.end], s.start) for s in _teams(text, tables)]
     assert sorted(got) == [("Colorado Avalanche", text.index("Colorado")), ("Seattle Kraken", text.index("Seattle"))]
     summary = ent.summarize(ent.find_entities(text, resources))
     counts = {(row["canonical"], row["label"]): row["count"] for row in summary}
     assert counts.get(("Colorado Avalanche", "ORG")) == 1 and counts.get(("Seattle Kraken", "ORG")) == 1, summary
 
 
-def test_a_team_name_alone_on_a_result_line_is_found_once() -> None:
-    tables = ent.load_tables()
+def test_a_team_name_alone_on_a_result_line_is_found_once(tables: ent.Tables) -> None:
     text = "Late scores\nOrioles 4, Mariners 2: a ninth-inning comeback.\nThe Orioles now lead the division.\n"
-    runs = ent.candidate_runs(text, tables, True)
-    got = [(text[s.start : s.end], s.start) for s in ent.sports_teams(text, runs, [], tables)]
+    got = [(text[s.start : s.end], s.start) for s in _teams(text, tables)]
     assert len(got) == len(set(got)) == 3, got
 
 
 @pytest.mark.parametrize("close", [":", " –", " —", "—"])
-def test_a_result_line_may_close_with_a_colon_or_a_dash(close: str) -> None:
-    tables = ent.load_tables()
+def test_a_result_line_may_close_with_a_colon_or_a_dash(close: str, tables: ent.Tables) -> None:
     # one known team only: the result line alone makes both sides teams
     text = f"Exhibition baseball\nMariners 7, Riverside Tech 5{close} a long night for the bullpen\n"
-    got = ent.sports_teams(text, ent.candidate_runs(text, tables, True), [], tables)
+    got = _teams(text, tables)
     assert sorted((text[s.start : s.end], s.label) for s in got) == [("Mariners", "ORG"), ("Riverside Tech", "ORG")]
-
-
-@pytest.mark.parametrize(
-    "text, mention",
-    [
-        ("Hillcrest\td.\tMaple Grove 4-2", "Maple Grove"),  # tabs on both sides
-        ("Hillcrest\tdef. Maple Grove", "Hillcrest"),  # a tab before the word
-        ("Hillcrest d.\tMaple Grove 4-2", "Maple Grove"),  # a tab after it
-        ("Hillcrest def. Maple Grove 4-2", "Hillcrest"),  # spaces
-    ],
-)
-def test_a_defeat_line_may_be_separated_by_tabs(text: str, mention: str) -> None:
-    start = text.index(mention)
-    got = places_with_records(text, [ent.Span(start, start + len(mention), "LOC")])
-    assert [(text[s.start : s.end], s.label) for s in got] == [(mention, "ORG")]
-
-
-def test_a_tab_before_a_lone_d_on_another_kind_of_line_is_no_defeat_line() -> None:
-    text = "Hillcrest, founded\td. 1890, is a small town"
-    got = places_with_records(text, [ent.Span(0, len("Hillcrest"), "LOC")])
-    assert [s.label for s in got] == ["LOC"]

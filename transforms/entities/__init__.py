@@ -118,12 +118,12 @@ def find_entities(
             spans.append(Span(run.start, run.end, run.known.label))
             continue
         if not use_model:
-            spans.extend(gazetteer_spans(text, run, tables))
+            spans.extend(gazetteer_spans(run, tables))
             continue
         found = model_spans(run, tables, resources.tagger)
         if use_rules:
             start = run.start if run.sentence_start else -1
-            gazetteer = gazetteer_spans(text, run, tables) if run.hits else []
+            gazetteer = gazetteer_spans(run, tables) if run.hits else []
             found = combine(text, found, gazetteer, tables, start)
             if len(run.words) > 1 and not tables.org_words.isdisjoint(run.folded):
                 # an organisation cue word in the run (the tagger still holds the run's marginals)

@@ -111,7 +111,7 @@ def confirmed_headline_spans(
                 out.append(span)
             else:
                 dropped.append(span)
-        for g in gazetteer_spans(text, run, tables, trusted_only=False) if dropped else ():
+        for g in gazetteer_spans(run, tables, trusted_only=False) if dropped else ():
             if any(d.start <= g.start and g.end <= d.end for d in dropped):
                 out.append(g)
     return out

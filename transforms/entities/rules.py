@@ -9,7 +9,7 @@ import re
 from typing import Any, Optional, Sequence
 
 from transforms.entities.canonical import _strip_possessive
-from transforms.entities.candidates import _WORD_IN_RUN, Run, Span, gazetteer_tags
+from transforms.entities.candidates import _WORD_IN_RUN, Run, Span, Token, _gazetteer_hits, gazetteer_tags
 from transforms.entities.tables import Tables, fold, lookup_alias
 
 
@@ -124,13 +124,8 @@ def _all_capitalised(mention: str) -> bool:
 def _leading_name(mention: str, start: int, tables: Tables) -> Optional[Span]:
     """The gazetteer or alias name ``mention`` (at ``start``) opens with, with its type, when more
     words follow it."""
-    words = list(_WORD_IN_RUN.finditer(mention))
-    tags = gazetteer_tags([w.group() for w in words], tables)
-    if tags[0][0] != "B":
+    words = [Token(m.group(), m.start(), m.end()) for m in _WORD_IN_RUN.finditer(mention)]
+    hits = _gazetteer_hits(mention, words, gazetteer_tags([w.text for w in words], tables), tables)
+    if not hits or hits[0] != words[0].start or hits[1] == words[-1].end:
         return None
-    k = 1
-    while k < len(tags) and tags[k][0] == "I":
-        k += 1
-    if k == len(words):
-        return None
-    return Span(start, start + words[k - 1].end(), tags[0][2:])
+    return Span(start, start + hits[1], tables.aliases[hits[2]].label)

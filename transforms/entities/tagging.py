@@ -39,7 +39,7 @@ def model_spans(run: Run, tables: Tables, tagger: Any) -> list[Span]:
     return _bio_spans(run, tagger.tag(feats), feats)
 
 
-def gazetteer_spans(text: str, run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
+def gazetteer_spans(run: Run, tables: Tables, trusted_only: bool = True) -> list[Span]:
     """Longest trusted-alias matches inside one run (curated aliases and countries; with
     ``trusted_only=False`` also the generated gazetteer's places)."""
     hits, base = run.hits, run.base
@@ -56,8 +56,9 @@ def combine(
 ) -> list[Span]:
     """Model spans corrected by rules, plus trusted gazetteer hits the model did not cover.
 
-    * a leading title word is cut off and announces a person ("Presiden Vladimir Putin"), and so
-      is the tail of a title whose head is lower case ("menteri Luar Negeri Rusia": "Rusia" only);
+    * the tail of a title whose head is lower case is cut off ("menteri Luar Negeri Rusia": "Rusia"
+      only) and announces a person (whole title phrases never reach here: candidate runs are cut
+      there and the name after one comes with ``title``, see :func:`candidates._split_run`);
     * what only opening a sentence capitalised is not a name: a lone participle or sentence adverb
       ("Reflecting concerns ...", "Ironically, ..."), a closed-class word before a name ("At
       Chime"; spans starting at ``sentence_start``, see :func:`_strip_sentence_opener`);
@@ -76,7 +77,7 @@ def combine(
             continue
         mention = text[span.start : span.end]
         facts = span_facts.get(mention) or _span_facts(mention, tables)
-        if facts[3] is not None:  # a leading title (see _title_cut)
+        if facts[3] is not None:  # a leading title's tail (see _title_cut)
             cut, person = facts[3]
             span = Span(span.start + cut, span.end, "PER" if person else span.label, True)
             mention = text[span.start : span.end]
@@ -183,7 +184,7 @@ def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool
     """What the rules of :func:`combine` ask of a span's text (computed where ``tables.span_facts``
     lacks it, and kept there, bounded; a plain tuple): its alias key; only weekday/month/nationality
     words or one character; several words in capitals, all common words ("LOOK WHAT YOU MADE ME DO");
-    a leading title (characters to cut, the rest is a person) or None."""
+    a leading title's tail (characters to cut, the rest is a person) or None."""
     key = _alias_key(mention, tables)
     if key is not None and tables.aliases[key].trusted:  # the alias decides: no other rule asked
         facts = (key, False, False, _title_cut(mention, tables))
@@ -200,13 +201,14 @@ def _span_facts(mention: str, tables: Tables) -> tuple[Optional[str], bool, bool
 
 
 def _title_cut(mention: str, tables: Tables) -> Optional[tuple[int, bool]]:
-    """Leading title words ("Presiden", "Wakil Menteri Luar Negeri") or the tail of a title
-    ("Luar Negeri" of "Menteri Luar Negeri"): (their length with the space, the rest looks
-    like a person's name no alias knows), else None."""
+    """The tail of a title leading a span ("Luar Negeri" of "Menteri Luar Negeri"): (its length
+    with the space, the rest looks like a person's name no alias knows), else None. A whole title
+    ("Presiden", "Wakil Menteri Luar Negeri") never leads a span: :func:`candidates._title_at`
+    cuts every one followed by a word out of the candidate runs."""
     words = mention.split(" ")
     for k in range(min(tables.title_max_words, len(words) - 1), 0, -1):
         head = fold(" ".join(words[:k]))
-        if head in tables.titles or head in tables.title_fragments:
+        if head in tables.title_fragments:
             cut = len(" ".join(words[:k])) + 1
             rest = mention[cut:]
             return cut, lookup_alias(rest, tables) is None and _looks_like_name(rest, tables)
