@@ -352,12 +352,11 @@ def plan_topic_partitions(consumer, partitions: Sequence[Any], bounded: bool,
     return plan
 
 
-def plan_partitions(consumer, topics: Sequence[str], bounded: bool, start_from: str = "earliest",
-                    timeout_s: Optional[float] = None) -> list[KafkaPartition]:
+def plan_partitions(consumer, topics: Sequence[str], bounded: bool, start_from: str = "earliest") -> list[KafkaPartition]:
     """Where to read every partition of ``topics`` (see ``plan_topic_partitions``)."""
     from kafka import TopicPartition
 
-    partitions = [TopicPartition(topic, p) for topic in topics for p in list_partitions(consumer, topic, timeout_s)]
+    partitions = [TopicPartition(topic, p) for topic in topics for p in list_partitions(consumer, topic)]
     return plan_topic_partitions(consumer, partitions, bounded, start_from)
 
 

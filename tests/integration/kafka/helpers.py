@@ -15,7 +15,7 @@ from typing import Iterable, Optional, Sequence
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from transforms.kafka_io import KafkaConfig, TopicNotFoundError, list_partitions, plan_bounded_read
+from transforms.kafka_io import TopicNotFoundError, list_partitions
 
 ROOT = Path(__file__).resolve().parents[3]
 KAFKA_SH = ROOT / "deploy" / "local" / "kafka.sh"
@@ -157,9 +157,16 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def end_offsets(topic: str) -> dict[int, int]:
-    """The next offset of every partition of ``topic`` (the stops of a bounded read's plan, no group)."""
-    plan = plan_bounded_read(KafkaConfig(BOOTSTRAP, api_version=API_VERSION), [topic], None, 1 << 20)
-    return {p.partition: p.stop for p in plan}
+    """The next offset of every partition of ``topic``, read by a consumer of its own (not by the
+    planner under test: the tests compare the job's commits with this)."""
+    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, api_version=API_VERSION)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(tps)
+        consumer.seek_to_end(*tps)
+        return {tp.partition: consumer.position(tp) for tp in tps}
+    finally:
+        consumer.close(autocommit=False)
 
 
 def all_positions(topic: str) -> list[tuple[int, int]]:
