@@ -91,14 +91,19 @@ def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:
 def parse_line(line: str) -> tuple[str, list[tuple[str, int | None, str]]]:
     """``ID | surface=LABEL | surface#2=LABEL`` -> (ID, [(surface, occurrence, label)])."""
     parts = [p.strip() for p in line.split(" | ")]
+    return parts[0], parse_items(parts[1:], line)
+
+
+def parse_items(parts: list[str], line: str) -> list[tuple[str, int | None, str]]:
+    """``surface=LABEL`` / ``surface#2=LABEL`` parts -> [(surface, occurrence, label)]; an error quotes ``line``."""
     items = []
-    for part in parts[1:]:
+    for part in parts:
         try:
             surface, label = split_label(part)
         except ValueError:
             raise ValueError(f"bad entity {part!r} in line {line!r}") from None
         items.append((*split_occurrence(surface), label))
-    return parts[0], items
+    return items
 
 
 def annotate(text: str, items: list[tuple[str, int | None, str]]) -> list[list]:
