@@ -23,8 +23,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pycrfsuite
-
 from benchmarks.ner_eval import article_contexts, counts, prf_table
 from benchmarks.report import emit
 from ner.corpus import load_json
@@ -51,9 +49,7 @@ def cross_validate(config: dict, k: int) -> dict:
         for block in folds(len(sentences), k):
             held = [sentences[i] for i in block]
             print(train(config, model, data_dir, frozenset(s.text for s in held)), flush=True)
-            tagger = pycrfsuite.Tagger()
-            tagger.open(str(model))
-            resources = ent.EntityResources(ent.load_tables(data_dir), tagger)  # the tables train() built for this fold
+            resources = ent.load_resources(model, data_dir)  # the tables train() built for this fold
             for mode, ctx in (("alone", None), ("in_article", [contexts[i] for i in block])):
                 for total, part in zip(pooled[mode], counts(held, resources, True, ctx)):
                     total.update(part)

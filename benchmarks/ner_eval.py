@@ -46,14 +46,6 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "gold": tp + fn}
 
 
-def score(sentences: list[Sentence], resources: ent.EntityResources, use_rules: bool,
-          contexts: Optional[list[Optional[tuple[str, int]]]] = None) -> dict:
-    """Entity-level P/R/F1 per label. With ``contexts`` (per sentence: its article text and the
-    sentence's offset in it, or None), the stage runs on the whole article, as in the pipeline,
-    and the entities lying inside the sentence are scored (shifted to the sentence)."""
-    return prf_table(*counts(sentences, resources, use_rules, contexts))
-
-
 def prf_table(tp: Counter[str], fp: Counter[str], fn: Counter[str]) -> dict:
     """P/R/F1 per label and over all labels from per-label counts."""
     out = {label: prf(tp[label], fp[label], fn[label]) for label in ent.LABELS}
@@ -63,7 +55,10 @@ def prf_table(tp: Counter[str], fp: Counter[str], fn: Counter[str]) -> dict:
 
 def counts(sentences: list[Sentence], resources: ent.EntityResources, use_rules: bool,
            contexts: Optional[list[Optional[tuple[str, int]]]] = None) -> tuple[Counter[str], ...]:
-    """True positives, false positives and false negatives per label (see ``score``)."""
+    """Entity-level true positives, false positives and false negatives per label (P/R/F1: ``prf_table``).
+    With ``contexts`` (per sentence: its article text and the sentence's offset in it, or None), the
+    stage runs on the whole article, as in the pipeline, and the entities lying inside the sentence are
+    scored (shifted to the sentence). The counts of a set are the sums of its sentences' counts."""
     pairs: list[tuple[set, set]] = []
     tagged: dict[str, list] = {}  # article text -> its entities (several sentences per article)
     for i, s in enumerate(sentences):
@@ -79,6 +74,30 @@ def counts(sentences: list[Sentence], resources: ent.EntityResources, use_rules:
             pred = {(e.start - offset, e.end - offset, e.label) for e in tagged[body] if offset <= e.start and e.end <= end}
         pairs.append((gold, pred))
     return tally(pairs)
+
+
+# scoring modes of ner_eval's rows: the whole stage and the CRF alone (use_rules)
+MODES = (("stage", True), ("crf_only", False))
+Counts = tuple[Counter[str], Counter[str], Counter[str]]
+
+
+def set_counts(sentences: list[Sentence], resources: ent.EntityResources,
+               contexts: Optional[list[Optional[tuple[str, int]]]] = None) -> dict[tuple[str, ...], Counts]:
+    """``counts`` of each mode: key ``(mode,)`` for the sentences alone and, with ``contexts``,
+    ``("in_article", mode)`` for the sentences inside their articles."""
+    out = {(mode,): counts(sentences, resources, rules) for mode, rules in MODES}
+    if contexts is not None:
+        out |= {("in_article", mode): counts(sentences, resources, rules, contexts) for mode, rules in MODES}
+    return out
+
+
+def summed(parts: Iterable[Counts]) -> Counts:
+    """Per-label count triples added up (the counts of the parts' sentences together)."""
+    total: Counts = (Counter(), Counter(), Counter())
+    for part in parts:
+        for whole, counter in zip(total, part):
+            whole.update(counter)
+    return total
 
 
 def tally(pairs: Iterable[tuple[set, set]]) -> tuple[Counter[str], Counter[str], Counter[str]]:
@@ -169,45 +188,49 @@ def main() -> None:
         extra.append(("nerugm-adjudicated", "id"))
     if args.split == "test":  # a test set only (ner/newspaper4k_text.py), then both English sets pooled
         extra += [("en-news-n4k", "en"), ("en-news-pooled", "en")]
-    english: dict[str, tuple[list[Sentence], list]] = {}  # dataset -> (sentences, article contexts)
+    # English news sets scored in their articles: dataset -> (sentences, sentences found, set_counts)
+    english: dict[str, tuple[int, int, dict[tuple[str, ...], Counts]]] = {}
     for dataset, lang in [(d, l) for d, (l, _) in DATASETS.items()] + extra:
-        contexts = None
-        if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
-            sentences = load_nerp_recased(args.split, cased)
-        elif dataset == "en-news-hand":  # English news sentences annotated for this project (dev/test files)
-            en_news = json.loads(EN_NEWS[args.split].read_text(encoding="utf-8"))
-            sentences = sentences_of(en_news)
-            truth = scrapinghub_bodies()
-            contexts = article_contexts(sentences, [truth[k] for k in en_news.get("articles") or truth])
-        elif dataset == "en-news-n4k":
-            sentences = newspaper4k_text.load_annotations()
-            contexts = article_contexts(sentences, newspaper4k_text.articles().values())
-        elif dataset == "en-news-pooled":
-            sentences = [s for rows, _ in english.values() for s in rows]
-            contexts = [c for _, found in english.values() for c in found]
-        elif dataset == "nerugm-adjudicated":
-            sentences = load_json(NERUGM_ADJUDICATED[args.split])
+        if dataset == "en-news-pooled":  # the English sets together: their counts summed, no second pass
+            n_sentences = sum(n for n, _found, _c in english.values())
+            found = sum(f for _n, f, _c in english.values())
+            tallies = {key: summed(c[key] for *_, c in english.values()) for key in next(iter(english.values()))[2]}
         else:
-            sentences = load(dataset, args.split)
+            contexts = None
+            if dataset == "nerp-recased":  # NERP with casing restored by rule (ner.corpus.load_recased)
+                sentences = load_nerp_recased(args.split, cased)
+            elif dataset == "en-news-hand":  # English news sentences annotated for this project (dev/test files)
+                en_news = json.loads(EN_NEWS[args.split].read_text(encoding="utf-8"))
+                sentences = sentences_of(en_news)
+                truth = scrapinghub_bodies()
+                contexts = article_contexts(sentences, [truth[k] for k in en_news.get("articles") or truth])
+            elif dataset == "en-news-n4k":
+                sentences = newspaper4k_text.load_annotations()
+                contexts = article_contexts(sentences, newspaper4k_text.articles().values())
+            elif dataset == "nerugm-adjudicated":
+                sentences = load_json(NERUGM_ADJUDICATED[args.split])
+            else:
+                sentences = load(dataset, args.split)
+            n_sentences = len(sentences)
+            found = sum(c is not None for c in contexts) if contexts is not None else 0
+            tallies = set_counts(sentences, resources, contexts)
         results["f1"][dataset] = {
             "language": lang,
-            "sentences": len(sentences),
-            "stage": score(sentences, resources, use_rules=True),
-            "crf_only": score(sentences, resources, use_rules=False),
+            "sentences": n_sentences,
+            **{mode: prf_table(*tallies[(mode,)]) for mode, _rules in MODES},
         }
         row = results["f1"][dataset]
         print(f"{dataset:11s} {lang}  stage F1 {row['stage']['all']['f1']:.3f}  crf-only {row['crf_only']['all']['f1']:.3f}  "
               + "  ".join(f"{l} {row['stage'][l]['f1']:.3f}" for l in ent.LABELS))
-        if contexts is not None:  # English news: also each sentence inside its article (the stage uses document context)
-            english[dataset] = (sentences, contexts)
+        if ("in_article", "stage") in tallies:  # English news: also each sentence inside its article (document context)
+            english[dataset] = (n_sentences, found, tallies)
             row["in_article"] = {
-                "sentences_found": sum(c is not None for c in contexts),
-                "stage": score(sentences, resources, True, contexts),
-                "crf_only": score(sentences, resources, False, contexts),
+                "sentences_found": found,
+                **{mode: prf_table(*tallies[("in_article", mode)]) for mode, _rules in MODES},
             }
             print(f"{dataset:11s} {lang}  in article: stage F1 {row['in_article']['stage']['all']['f1']:.3f}  "
                   f"crf-only {row['in_article']['crf_only']['all']['f1']:.3f}  "
-                  f"({row['in_article']['sentences_found']} of {len(sentences)} sentences found in their article)")
+                  f"({row['in_article']['sentences_found']} of {n_sentences} sentences found in their article)")
     id_articles = articles_of(load("nerugm", "test") + load("nergrit", "test"))
     wikiann = articles_of(load("wikiann-en", "test"))[:100]
     seeds = [p.read_text(encoding="utf-8")[:3000] for p in sorted((ROOT / "samples").glob("*.txt"))]

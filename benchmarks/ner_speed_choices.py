@@ -21,6 +21,7 @@ these texts (an upper bound for a real stream, where names and words recur but t
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import statistics
 import tempfile
@@ -44,9 +45,11 @@ def per_article(fn: Callable[[], object], n: int, rounds: int = 3) -> float:
 
 
 def _fresh(run: ent.Run) -> ent.Run:
-    """A copy of a run as :func:`ent.candidate_runs` makes it, its context words not yet computed."""
-    return ent.Run(run.text, run.sentence_start, run.gaz, run.known, run.hits, run.base, run.folded, run._flat,
-                   run.words)
+    """A copy of a run as :func:`ent.candidate_runs` makes it, its context words not yet computed
+    (``_tokens`` and ``_context`` are the run's only lazily computed slots)."""
+    fresh = copy.copy(run)
+    fresh._tokens = fresh._context = None
+    return fresh
 
 
 def every_token_runs(text: str, tables: ent.Tables) -> list[ent.Run]:

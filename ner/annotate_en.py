@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ner.corpus import (
-    LABELS, Sentence, first_overlap, held_out_keys, nth_occurrence, scrapinghub_bodies, split_label, split_occurrence,
+    LABELS, Sentence, first_overlap, held_out_keys, nth_occurrence, scrapinghub_bodies, sentences_of, split_label,
+    split_occurrence,
 )
 
 SOURCE = (
@@ -90,14 +91,19 @@ def locate(text: str, surface: str, occurrence: int | None) -> tuple[int, int]:
 def parse_line(line: str) -> tuple[str, list[tuple[str, int | None, str]]]:
     """``ID | surface=LABEL | surface#2=LABEL`` -> (ID, [(surface, occurrence, label)])."""
     parts = [p.strip() for p in line.split(" | ")]
+    return parts[0], parse_items(parts[1:], line)
+
+
+def parse_items(parts: list[str], line: str) -> list[tuple[str, int | None, str]]:
+    """``surface=LABEL`` / ``surface#2=LABEL`` parts -> [(surface, occurrence, label)]; an error quotes ``line``."""
     items = []
-    for part in parts[1:]:
+    for part in parts:
         try:
             surface, label = split_label(part)
         except ValueError:
             raise ValueError(f"bad entity {part!r} in line {line!r}") from None
         items.append((*split_occurrence(surface), label))
-    return parts[0], items
+    return items
 
 
 def annotate(text: str, items: list[tuple[str, int | None, str]]) -> list[list]:
@@ -141,9 +147,14 @@ def check_report(load: Callable[[], list[Sentence]]) -> None:
         sentences = load()
     except ValueError as exc:
         sys.exit(str(exc))
+    print(summary(sentences))
+
+
+def summary(sentences: list[Sentence]) -> str:
+    """``N sentences (E without entities), {label: entities}``."""
     counts = {label: sum(g[2] == label for s in sentences for g in s.gold) for label in LABELS}
     empty = sum(not s.gold for s in sentences)
-    print(f"{len(sentences)} sentences ({empty} without entities), {counts}")
+    return f"{len(sentences)} sentences ({empty} without entities), {counts}"
 
 
 def read_candidates(path: Path) -> dict[str, str]:
@@ -242,10 +253,7 @@ def main() -> None:
     if set(doc["articles"]) & held:
         sys.exit("annotation uses an article of the test sentences")
     args.output.write_text(json.dumps(doc, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    counts = {label: sum(e[2] == label for s in doc["sentences"] for e in s["entities"]) for label in LABELS}
-    empty = sum(not s["entities"] for s in doc["sentences"])
-    print(f"{args.output}: {len(doc['sentences'])} sentences ({empty} without entities), {counts}, "
-          f"{len(doc['articles'])} articles")
+    print(f"{args.output}: {summary(sentences_of(doc))}, {len(doc['articles'])} articles")
 
 
 if __name__ == "__main__":

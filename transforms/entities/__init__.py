@@ -92,12 +92,13 @@ class EntityResources:
     tagger: Any = field(repr=False)
 
 
-def load_resources(model_path: Path = MODEL_PATH) -> EntityResources:
+def load_resources(model_path: Path = MODEL_PATH, data_dir: Path = DATA_DIR) -> EntityResources:
     import pycrfsuite
 
     tagger = pycrfsuite.Tagger()
     tagger.open(str(model_path))
-    return EntityResources(load_tables(), tagger)
+    # load_tables() for the default: the same cache key as the stage's other load_tables() callers
+    return EntityResources(load_tables() if data_dir == DATA_DIR else load_tables(data_dir), tagger)
 
 
 def find_entities(
